@@ -447,7 +447,12 @@ export class Kernel implements Runtime {
       return only;
     }
     const options: SimThread[] = lastRunnable ? [last as SimThread, ...ready] : ready.slice();
-    const decision: Decision = { options, currentCanContinue: lastRunnable, index: this.choices.length };
+    const decision: Decision = {
+      options,
+      currentCanContinue: lastRunnable,
+      index: this.choices.length,
+      timeUs: this.nowUs,
+    };
     let c: number;
     try {
       c = this.strategy.choose(decision);

@@ -17,6 +17,8 @@ export interface Decision {
   readonly currentCanContinue: boolean;
   /** Index of this decision in the run (0, 1, 2, ...). */
   readonly index: number;
+  /** Virtual time of the decision, so that a wrapper can switch strategy after a phase. */
+  readonly timeUs: number;
 }
 
 export interface Strategy {
@@ -42,6 +44,19 @@ export function fifo(): Strategy {
 /** Preempts at every decision point in favour of the longest-waiting thread: a fair schedule. */
 export function roundRobin(): Strategy {
   return { name: 'round-robin', choose: (d) => (d.currentCanContinue ? 1 : 0) };
+}
+
+/**
+ * Runs `inner` until virtual time `fromUs`, then round-robin: the fair schedule suffix of a
+ * liveness phase, so that a thread starved there is starved by the system, not the scheduler.
+ */
+export function withFairSuffix(inner: Strategy, fromUs: number): Strategy {
+  const fair = roundRobin();
+  return {
+    name: `${inner.name}+fair@${fromUs}`,
+    onSpawn: inner.onSpawn?.bind(inner),
+    choose: (d) => (d.timeUs >= fromUs ? fair.choose(d) : inner.choose(d)),
+  };
 }
 
 /** Uniform choice among the runnable threads, from the run's `schedule` stream. */

@@ -30,6 +30,8 @@ export class Trace {
   private count = 0;
   /** Names of threads by id, for rendering. */
   readonly threadNames = new Map<number, string>([[0, 'kernel']]);
+  /** Told of every record as it is appended: how checkers watch a run without touching it. */
+  private readonly observers: Array<(r: TraceRecord) => void> = [];
 
   constructor(readonly mode: TraceMode) {}
 
@@ -47,12 +49,14 @@ export class Trace {
     h.word(this.str(subject));
     for (const f of fields) this.field(f);
     this.count++;
-    if (this.mode === 'full') {
-      this.records.push({ step, time, thread, kind, subject, fields });
-    } else {
-      if (this.records.length >= TRACE_TAIL * 2) this.records.splice(0, TRACE_TAIL);
-      this.records.push({ step, time, thread, kind, subject, fields });
-    }
+    const record: TraceRecord = { step, time, thread, kind, subject, fields };
+    if (this.mode === 'hash' && this.records.length >= TRACE_TAIL * 2) this.records.splice(0, TRACE_TAIL);
+    this.records.push(record);
+    for (const o of this.observers) o(record);
+  }
+
+  observe(observer: (r: TraceRecord) => void): void {
+    this.observers.push(observer);
   }
 
   hashHex(): string {
