@@ -68,7 +68,7 @@ class SimThread implements ThreadRef {
   /** Result of the last wait: true when notified, false on timeout. */
   notified = false;
   blockedSince = 0;
-  gen: Proc<void> | null = null;
+  gen: Proc<unknown> | null = null;
 
   constructor(
     readonly id: number,
@@ -217,7 +217,7 @@ export class Kernel implements Runtime {
     return this.running;
   }
 
-  spawn(name: string, body: () => Proc<void>, opts: SpawnOptions = {}): ThreadRef {
+  spawn(name: string, body: () => Proc<unknown>, opts: SpawnOptions = {}): ThreadRef {
     const proc = (opts.process === undefined ? this.running?.process : opts.process) as ProcImpl | null | undefined;
     if (proc && !proc.alive) throw new Error(`spawn(${name}): process ${proc.label} is dead`);
     const daemon = opts.daemon ?? proc?.daemon ?? false;
@@ -483,9 +483,9 @@ export class Kernel implements Runtime {
 
   private execute(t: SimThread): void {
     this.running = t;
-    let r: IteratorResult<unknown, void>;
+    let r: IteratorResult<unknown, unknown>;
     try {
-      r = (t.gen as Proc<void>).next();
+      r = (t.gen as Proc<unknown>).next();
     } catch (e) {
       this.running = null;
       this.threadThrew(t, e);

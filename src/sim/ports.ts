@@ -88,7 +88,7 @@ export interface Runtime {
   now(): number;
   /** The running thread. Throws when called outside a simulated thread. */
   current(): ThreadRef;
-  spawn(name: string, body: () => Proc<void>, opts?: SpawnOptions): ThreadRef;
+  spawn(name: string, body: () => Proc<unknown>, opts?: SpawnOptions): ThreadRef;
   /** Sleeps `us` microseconds of virtual time (0 is a plain scheduling point). */
   sleep(us: number): Proc<void>;
   /** An explicit preemption point. */
