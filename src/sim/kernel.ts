@@ -505,7 +505,13 @@ export class Kernel implements Runtime {
     }
     const err = e instanceof Error ? e : new Error(String(e));
     this.record('exception', t.name, err.message);
-    this.finish({ kind: 'exception', thread: t.name, message: err.message, stack: err.stack ?? err.message });
+    this.finish({
+      kind: 'exception',
+      thread: t.name,
+      errorName: err.name,
+      message: err.message,
+      stack: err.stack ?? err.message,
+    });
   }
 
   private exitThread(t: SimThread): void {

@@ -30,7 +30,14 @@ export type Outcome =
       readonly objects: readonly string[];
     }
   /** A simulated thread threw; the harness itself is fine. */
-  | { readonly kind: 'exception'; readonly thread: string; readonly message: string; readonly stack: string }
+  | {
+      readonly kind: 'exception';
+      readonly thread: string;
+      /** The error's `name` (e.g. `LockUsageError`), so checkers can classify it. */
+      readonly errorName: string;
+      readonly message: string;
+      readonly stack: string;
+    }
   /** Simulated code read real time, real randomness or a real timer. */
   | { readonly kind: 'nondeterminism'; readonly api: string; readonly thread: string; readonly caller: string }
   /** A replayed schedule did not fit the run (the program changed since it was recorded). */
