@@ -49,13 +49,15 @@ export function roundRobin(): Strategy {
 /**
  * Runs `inner` until virtual time `fromUs`, then round-robin: the fair schedule suffix of a
  * liveness phase, so that a thread starved there is starved by the system, not the scheduler.
+ * `fromUs` may be a getter when the phase boundary is only known after the strategy is made.
  */
-export function withFairSuffix(inner: Strategy, fromUs: number): Strategy {
+export function withFairSuffix(inner: Strategy, fromUs: number | (() => number)): Strategy {
   const fair = roundRobin();
+  const boundary = typeof fromUs === 'number' ? () => fromUs : fromUs;
   return {
-    name: `${inner.name}+fair@${fromUs}`,
+    name: `${inner.name}+fair`,
     onSpawn: inner.onSpawn?.bind(inner),
-    choose: (d) => (d.timeUs >= fromUs ? fair.choose(d) : inner.choose(d)),
+    choose: (d) => (d.timeUs >= boundary() ? fair.choose(d) : inner.choose(d)),
   };
 }
 
