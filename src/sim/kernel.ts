@@ -228,7 +228,7 @@ export class Kernel implements Runtime {
     proc?.threads.add(t);
     if (!daemon) this.liveNonDaemon++;
     this.trace.threadNames.set(t.id, name);
-    this.record('spawn', name, proc ? proc.label : null);
+    this.record('spawn', name, proc ? proc.label : null, t.id);
     this.strategy.onSpawn?.(t);
     this.ready.push(t);
     return t;
