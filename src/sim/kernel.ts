@@ -345,6 +345,11 @@ export class Kernel implements Runtime {
     return this.procs.find((p) => p.alive && p.node === node && p.name === name) ?? null;
   }
 
+  /** Whether a process `name` was ever started on `node`, i.e. whether `restartProcess` can start it. */
+  wasStarted(node: string, name: string): boolean {
+    return this.factories.has(`${node}/${name}`);
+  }
+
   liveProcesses(): readonly ProcessRef[] {
     return this.procs.filter((p) => p.alive);
   }
@@ -359,7 +364,7 @@ export class Kernel implements Runtime {
 
   signal(proc: ProcessRef, sig: Signal): void {
     const p = this.procs[proc.id - 1];
-    if (!p || !p.alive) return;
+    if (!p?.alive) return;
     this.record('proc.signal', p.label, sig);
     if (sig === 'SIGTERM' && p.sigterm) {
       const handler = p.sigterm;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type StrategySpec, Simulation } from '../../../src/sim/simulation.js';
+import { Simulation, type StrategySpec } from '../../../src/sim/simulation.js';
 import { loadProgram, type Program, programArb } from '../../support/programs.js';
 
 function runProgram(p: Program, seed: number, strategy: StrategySpec) {
@@ -57,7 +57,10 @@ describe('kernel determinism', () => {
   it('different seeds under the random strategy explore different interleavings of the same program', () => {
     const p: Program = {
       conditions: 1,
-      threads: Array.from({ length: 4 }, () => [{ op: 'bump' }, { op: 'yield' }, { op: 'bump' }, { op: 'yield' }] as const),
+      threads: Array.from(
+        { length: 4 },
+        () => [{ op: 'bump' }, { op: 'yield' }, { op: 'bump' }, { op: 'yield' }] as const,
+      ),
     };
     const hashes = new Set<string>();
     for (let seed = 0; seed < 20; seed++) hashes.add(runProgram(p, seed, { kind: 'random' }).traceHash);

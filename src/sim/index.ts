@@ -1,0 +1,87 @@
+/**
+ * The public face of `src/sim`: the kernel, its strategies, outcomes and trace, the ports, and
+ * the simulated world (disks, network, fault plans). Scenarios, checkers, the explorer and the
+ * CLI import from here; systems under test import only `./ports.js` (the types).
+ */
+
+export {
+  DEFAULT_DISK_COSTS,
+  type DiskCosts,
+  type DiskFaultOp,
+  type DiskFaultRates,
+  type DiskMode,
+  SimDisk,
+  type SimDiskOptions,
+  type TearRequest,
+} from './disk.js';
+export {
+  applyFaultPlan,
+  FAULT_KINDS,
+  type Fault,
+  type FaultKind,
+  type FaultPlan,
+  FaultPlanError,
+  type FaultRates,
+  type FaultTime,
+  injectFault,
+  type ScheduledFault,
+  validateFaultPlan,
+} from './faults.js';
+export type { FlockResult } from './filelock.js';
+export { installGuard, NondeterminismError } from './guard.js';
+export { Hash64, hashString32 } from './hash.js';
+export { type Budget, DEFAULT_BUDGET, Kernel, type KernelOptions, type RunResult } from './kernel.js';
+export { DEFAULT_NET_OPTIONS, type NetOptions, SimNet } from './net.js';
+export { type BlockedThread, describeOutcome, isFinding, type Outcome, type OutcomeKind } from './outcome.js';
+export type {
+  Condition,
+  ConditionOptions,
+  Disk,
+  DiskErrorCode,
+  FileLockMode,
+  Net,
+  Proc,
+  ProcessControl,
+  ProcessMain,
+  ProcessOptions,
+  ProcessRef,
+  Rng,
+  RngStreamName,
+  RpcFailure,
+  RpcHandler,
+  RpcResult,
+  RpcTarget,
+  Runtime,
+  Signal,
+  SpawnOptions,
+  ThreadRef,
+  TraceField,
+  World,
+} from './ports.js';
+export { DiskError } from './ports.js';
+export { checkRate, type Rate, type Ratio, rateProblem, toRatio } from './rate.js';
+export { RngRoot, SeededRng } from './rng.js';
+export { Simulation, type SimulationOptions, type StrategySpec, strategyFromSpec } from './simulation.js';
+export {
+  type ChoicesOptions,
+  choices,
+  type Decision,
+  fifo,
+  type PctOptions,
+  pct,
+  random,
+  replay,
+  roundRobin,
+  ScheduleDivergence,
+  type Strategy,
+  withFairSuffix,
+} from './strategy.js';
+export { formatTime, renderTrace, TRACE_TAIL, Trace, type TraceMode, type TraceRecord } from './trace.js';
+export {
+  type CreateWorldOptions,
+  createWorld,
+  type SharedDiskSpec,
+  SimWorld,
+  type WorldOptions,
+  WorldProcesses,
+} from './world.js';
