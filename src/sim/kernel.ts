@@ -612,8 +612,8 @@ export class Kernel implements Runtime {
     }
   }
 
-  /** Nothing runnable and no timer: completed, quiescent or deadlock. */
-  private finishStuck(): void {
+  /** Every thread blocked right now, with what it waits on (for deadlock reports and checkers). */
+  blockedThreads(): BlockedThread[] {
     const waiting: BlockedThread[] = [];
     for (const t of this.threads) {
       if (t.state !== BLOCKED) continue;
@@ -626,6 +626,12 @@ export class Kernel implements Runtime {
         since: t.blockedSince,
       });
     }
+    return waiting;
+  }
+
+  /** Nothing runnable and no timer: completed, quiescent or deadlock. */
+  private finishStuck(): void {
+    const waiting = this.blockedThreads();
     if (this.liveNonDaemon === 0) this.finish({ kind: 'completed' });
     else if (waiting.every((w) => w.idle)) this.finish({ kind: 'quiescent', waiting });
     else this.finish({ kind: 'deadlock', blocked: waiting });

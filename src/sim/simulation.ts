@@ -11,10 +11,15 @@ import type { TraceMode } from './trace.js';
 export type StrategySpec =
   | { readonly kind: 'fifo' }
   | { readonly kind: 'round-robin' }
-  | { readonly kind: 'random' }
-  | { readonly kind: 'pct'; readonly depth: number; readonly kHint?: number }
+  /** `salt` picks another schedule stream, for another random schedule under the same seed. */
+  | { readonly kind: 'random'; readonly salt?: number }
+  | { readonly kind: 'pct'; readonly depth: number; readonly kHint?: number; readonly salt?: number }
   | { readonly kind: 'choices'; readonly choices: readonly number[]; readonly fallback?: 'fifo' | 'random' }
   | { readonly kind: 'replay'; readonly choices: readonly number[] };
+
+function scheduleStream(salt: number | undefined): string {
+  return salt ? `schedule/${salt}` : 'schedule';
+}
 
 /** Builds a strategy from its description; random ones draw from the run's `schedule` stream. */
 export function strategyFromSpec(spec: StrategySpec, rng: RngRoot): Strategy {
@@ -24,9 +29,9 @@ export function strategyFromSpec(spec: StrategySpec, rng: RngRoot): Strategy {
     case 'round-robin':
       return roundRobin();
     case 'random':
-      return random(rng.stream('schedule'));
+      return random(rng.stream(scheduleStream(spec.salt)));
     case 'pct':
-      return pct(rng.stream('schedule'), { depth: spec.depth, kHint: spec.kHint });
+      return pct(rng.stream(scheduleStream(spec.salt)), { depth: spec.depth, kHint: spec.kHint });
     case 'choices':
       return choices(spec.choices, { fallback: spec.fallback, rng: rng.stream('schedule') });
     case 'replay':

@@ -1,0 +1,89 @@
+/**
+ * Findings: what a run that went wrong is reported as. A typed record, not a string, so that the
+ * explorer can shrink toward the same kind of finding, reports can draw it, and replays can
+ * compare it.
+ */
+import type { WaitForEdge } from '../../scenarios/scenario.js';
+import type { RunResult } from '../sim/kernel.js';
+import { describeOutcome } from '../sim/outcome.js';
+import { describeCycle, findWaitCycle, type WaitCycle } from './waitfor.js';
+
+export type FindingKind =
+  | 'deadlock'
+  | 'violation'
+  | 'liveness'
+  | 'budget'
+  | 'exception'
+  | 'nondeterminism'
+  | 'divergence';
+
+export interface Finding {
+  readonly kind: FindingKind;
+  /** The property that failed: `DF`, `MX`, `LST`, ... or the checker's own name. */
+  readonly property: string;
+  readonly message: string;
+  readonly step: number;
+  readonly timeUs: number;
+  readonly threads: readonly string[];
+  readonly objects: readonly string[];
+  readonly cycle?: WaitCycle;
+  readonly traceHash: string;
+}
+
+/** Properties whose violation is a liveness failure rather than a safety one. */
+const LIVENESS_PROPERTIES = new Set(['liveness', 'STARV', 'LEAK']);
+
+/** Turns a run's outcome into a finding, or null when the run is fine. */
+export function findingOf(result: RunResult, waitFor: readonly WaitForEdge[] | undefined): Finding | null {
+  const o = result.outcome;
+  const base = { step: result.steps, timeUs: result.timeUs, traceHash: result.traceHash };
+  switch (o.kind) {
+    case 'completed':
+    case 'quiescent':
+      return null;
+    case 'deadlock': {
+      const cycle = waitFor ? (findWaitCycle(waitFor) ?? undefined) : undefined;
+      const blocked = o.blocked.filter((b) => !b.idle);
+      return {
+        ...base,
+        kind: 'deadlock',
+        property: 'DF',
+        message: cycle ? `deadlock: ${describeCycle(cycle)}` : describeOutcome(o),
+        threads: blocked.map((b) => b.name),
+        objects: cycle ? [...cycle.resources] : blocked.map((b) => b.waitsOn),
+        ...(cycle ? { cycle } : {}),
+      };
+    }
+    case 'violation':
+      return {
+        ...base,
+        kind: LIVENESS_PROPERTIES.has(o.violation) ? 'liveness' : 'violation',
+        property: o.violation,
+        message: o.message,
+        threads: [],
+        objects: [...o.objects],
+      };
+    case 'budget':
+      return { ...base, kind: 'budget', property: 'budget', message: describeOutcome(o), threads: [], objects: [] };
+    case 'exception':
+      return {
+        ...base,
+        kind: 'exception',
+        property: 'exception',
+        message: o.message,
+        threads: [o.thread],
+        objects: [],
+      };
+    case 'nondeterminism':
+      return {
+        ...base,
+        kind: 'nondeterminism',
+        property: 'determinism',
+        message: describeOutcome(o),
+        threads: [o.thread],
+        objects: [o.api],
+      };
+    case 'divergence':
+      return { ...base, kind: 'divergence', property: 'replay', message: o.message, threads: [], objects: [] };
+  }
+}

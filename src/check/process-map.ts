@@ -1,0 +1,25 @@
+/**
+ * Which process each thread belongs to, learned from the kernel's `spawn` records, and which
+ * processes died. Checkers use it to forget state owned by a crashed process (its locks were
+ * volatile memory of that process).
+ */
+import type { TraceRecord } from '../sim/trace.js';
+
+export class ProcessMap {
+  private readonly processOf = new Map<number, string>();
+
+  /** Returns the label of a process that just died, if `r` says one did. */
+  observe(r: TraceRecord): string | null {
+    if (r.kind === 'spawn') {
+      const [label, id] = r.fields;
+      if (typeof id === 'number' && typeof label === 'string') this.processOf.set(id, label);
+      return null;
+    }
+    if (r.kind === 'proc.crash' || r.kind === 'proc.exit') return r.subject;
+    return null;
+  }
+
+  process(thread: number): string | null {
+    return this.processOf.get(thread) ?? null;
+  }
+}

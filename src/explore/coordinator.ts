@@ -1,0 +1,169 @@
+/**
+ * Runs a search over run indices, in this thread or in worker threads, for the whole range or a
+ * shard of it. Run indices are handed out in ascending order; when one fails, no higher index is
+ * started, the runs already under way finish, and the lowest failing index is the answer. Since
+ * every lower index was run, the answer is the same for any number of workers or shards.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Scenario } from '../../scenarios/scenario.js';
+import type { MutantSet } from '../mutants/registry.js';
+import { type FoundRecord, type RunSpec, type SearchStrategy, searchRun } from './search.js';
+import type { WorkerInit, WorkerReply } from './worker-protocol.js';
+
+export interface Shard {
+  /** 1-based, as on the command line (`--shard 2/4`). */
+  readonly index: number;
+  readonly count: number;
+}
+
+export interface SearchOptions {
+  readonly scenario: Scenario<unknown>;
+  /** Module the scenario comes from (workers load it themselves). */
+  readonly scenarioModule: string;
+  readonly seed: number;
+  readonly runs: number;
+  readonly strategy: SearchStrategy;
+  readonly mutants: MutantSet;
+  readonly outDir: string | null;
+  readonly workers: number;
+  readonly shard?: Shard;
+  /** Keep searching after a finding (collect every failing run). */
+  readonly keepGoing?: boolean;
+  /** Stop starting new runs after this many wall-clock milliseconds. */
+  readonly timeLimitMs?: number;
+  readonly shrinkTimeLimitMs?: number;
+  /** Told of every finished run, in completion order. */
+  readonly onRun?: (run: number, found: FoundRecord | null) => void;
+  /** Wall clock (milliseconds), injected so that tests and callers control it. */
+  readonly clock: () => number;
+}
+
+export interface SearchSummary {
+  readonly scenario: string;
+  readonly strategy: SearchStrategy;
+  readonly seed: number;
+  readonly mutants: readonly string[];
+  readonly shard: Shard | null;
+  readonly runsRequested: number;
+  /** Run indices that were executed (sorted). */
+  readonly runsDone: number;
+  /** Findings sorted by run index. */
+  readonly findings: readonly FoundRecord[];
+  readonly stoppedBy: 'runs' | 'finding' | 'time';
+  readonly durationMs: number;
+}
+
+/** The run indices of a shard, ascending: i with i mod count = index - 1. */
+export function shardRuns(runs: number, shard: Shard | undefined): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) if (!shard || i % shard.count === shard.index - 1) out.push(i);
+  return out;
+}
+
+export async function search(opts: SearchOptions): Promise<SearchSummary> {
+  const started = opts.clock();
+  const indices = shardRuns(opts.runs, opts.shard);
+  const found: FoundRecord[] = [];
+  let done = 0;
+  let stoppedBy: SearchSummary['stoppedBy'] = 'runs';
+  const record = (run: number, f: FoundRecord | null) => {
+    done++;
+    if (f) found.push(f);
+    opts.onRun?.(run, f);
+  };
+  const outOfTime = () => opts.timeLimitMs !== undefined && opts.clock() - started >= opts.timeLimitMs;
+
+  if (opts.workers <= 1) {
+    const spec = runSpecOf(opts);
+    for (const i of indices) {
+      if (outOfTime()) {
+        stoppedBy = 'time';
+        break;
+      }
+      record(i, searchRun(spec, i));
+      if (found.length > 0 && !opts.keepGoing) {
+        stoppedBy = 'finding';
+        break;
+      }
+    }
+  } else {
+    stoppedBy = await runInWorkers(opts, indices, record, () => found.length > 0 && !opts.keepGoing, outOfTime);
+  }
+
+  found.sort((a, b) => a.run - b.run);
+  // With workers, runs above the lowest finding may have failed too; the answer is the lowest.
+  const findings = opts.keepGoing ? found : found.slice(0, 1);
+  return {
+    scenario: opts.scenario.id,
+    strategy: opts.strategy,
+    seed: opts.seed,
+    mutants: opts.mutants.list(),
+    shard: opts.shard ?? null,
+    runsRequested: indices.length,
+    runsDone: done,
+    findings,
+    stoppedBy: findings.length > 0 && !opts.keepGoing ? 'finding' : stoppedBy,
+    durationMs: opts.clock() - started,
+  };
+}
+
+function runSpecOf(opts: SearchOptions): RunSpec {
+  return {
+    scenario: opts.scenario,
+    seed: opts.seed,
+    strategy: opts.strategy,
+    mutants: opts.mutants,
+    outDir: opts.outDir,
+    shrinkTimeLimitMs: opts.shrinkTimeLimitMs,
+  };
+}
+
+async function runInWorkers(
+  opts: SearchOptions,
+  indices: readonly number[],
+  record: (run: number, f: FoundRecord | null) => void,
+  foundEnough: () => boolean,
+  outOfTime: () => boolean,
+): Promise<SearchSummary['stoppedBy']> {
+  const init: WorkerInit = {
+    scenarioModule: opts.scenarioModule,
+    scenarioId: opts.scenario.id,
+    seed: opts.seed,
+    strategy: opts.strategy,
+    mutants: opts.mutants.list(),
+    outDir: opts.outDir,
+    shrinkTimeLimitMs: opts.shrinkTimeLimitMs,
+  };
+  let next = 0;
+  let stoppedBy: SearchSummary['stoppedBy'] = 'runs';
+  const count = Math.min(opts.workers, Math.max(1, indices.length));
+  // A plain-JS bootstrap registers the TypeScript loader inside the worker thread.
+  const workerUrl = new URL('./worker-boot.mjs', import.meta.url);
+  const loops = Array.from({ length: count }, () => {
+    const w = new Worker(workerUrl, { workerData: init });
+    return new Promise<void>((resolve, reject) => {
+      const dispatch = () => {
+        if (foundEnough()) stoppedBy = 'finding';
+        else if (outOfTime()) stoppedBy = 'time';
+        if (foundEnough() || outOfTime() || next >= indices.length) {
+          w.postMessage({ type: 'stop' });
+          return;
+        }
+        w.postMessage({ type: 'run', run: indices[next++] });
+      };
+      w.on('message', (m: WorkerReply) => {
+        if (m.type === 'error') {
+          reject(new Error(`worker failed on run ${m.run}: ${m.message}`));
+          void w.terminate();
+          return;
+        }
+        if (m.type === 'done') record(m.run, m.found);
+        dispatch();
+      });
+      w.on('error', reject);
+      w.on('exit', () => resolve());
+    });
+  });
+  await Promise.all(loops);
+  return stoppedBy;
+}

@@ -1,0 +1,87 @@
+/**
+ * One run of a scenario: parameters + fault plan + schedule, executed in a fresh simulated
+ * world with the generic checkers and the scenario's own, turned into a finding or none.
+ */
+import type { CheckContext, Checker, Scenario, ScenarioInstance } from '../../scenarios/scenario.js';
+import { type Finding, findingOf } from '../check/finding.js';
+import { genericCheckers } from '../check/generic.js';
+import type { MutantSet } from '../mutants/registry.js';
+import type { FaultPlan } from '../sim/faults.js';
+import type { RunResult } from '../sim/kernel.js';
+import { type StrategySpec, strategyFromSpec } from '../sim/simulation.js';
+import { withFairSuffix } from '../sim/strategy.js';
+import type { TraceMode } from '../sim/trace.js';
+import { createWorld, type SimWorld } from '../sim/world.js';
+import { type Schedule, scheduleToStrategy } from './schedule.js';
+
+export interface RunInput<P = unknown> {
+  readonly seed: number;
+  readonly params: P;
+  readonly faults: FaultPlan;
+  readonly schedule: Schedule;
+}
+
+export interface RunOptions {
+  readonly mutants: MutantSet;
+  readonly trace: TraceMode;
+  /** Replay exactly these choices (strict) instead of the input's schedule. */
+  readonly replayChoices?: readonly number[];
+}
+
+export interface RunReport {
+  readonly result: RunResult;
+  readonly finding: Finding | null;
+  readonly instance: ScenarioInstance;
+  readonly world: SimWorld;
+}
+
+export function executeRun<P>(scenario: Scenario<P>, input: RunInput<P>, opts: RunOptions): RunReport {
+  const spec: StrategySpec = opts.replayChoices
+    ? { kind: 'replay', choices: opts.replayChoices }
+    : scheduleToStrategy(input.schedule);
+  // The liveness phase is known only once the scenario is built; the strategy reads it lazily.
+  let fairFromUs = Number.POSITIVE_INFINITY;
+  const world = createWorld({
+    seed: input.seed,
+    budget: scenario.budget,
+    trace: opts.trace,
+    strategy: (rng) => {
+      const inner = strategyFromSpec(spec, rng);
+      // A strict replay reproduces the recorded choices, which already include the fair suffix.
+      return spec.kind === 'replay' ? inner : withFairSuffix(inner, () => fairFromUs);
+    },
+  });
+  const buildInput = { params: input.params, faults: input.faults, mutants: opts.mutants };
+  const instance = scenario.build(world, buildInput);
+  if (instance.livenessFromUs !== undefined) fairFromUs = instance.livenessFromUs;
+
+  const checkers: Checker[] = [...genericCheckers(), ...(instance.checkers ?? [])];
+  const lateViolations: Array<{ property: string; message: string; objects: readonly string[] }> = [];
+  let running = true;
+  const ctx: CheckContext = {
+    now: () => world.now(),
+    violation: (property, message, objects = []) => {
+      if (running) world.violation(property, message, objects);
+      else lateViolations.push({ property, message, objects });
+    },
+  };
+  world.kernel.trace.observe((r) => {
+    for (const c of checkers) c.onEvent?.(r, ctx);
+  });
+  const result = world.run();
+  running = false;
+  for (const c of checkers) c.atEnd?.(result, ctx);
+
+  let finding = findingOf(result, instance.waitFor?.());
+  const late = lateViolations[0];
+  if (!finding && late) {
+    finding = findingOf(
+      {
+        ...result,
+        outcome: { kind: 'violation', violation: late.property, message: late.message, objects: late.objects },
+      },
+      undefined,
+    );
+  }
+  return { result, finding, instance, world };
+}

@@ -1,0 +1,54 @@
+/**
+ * Finds a scenario by id in a module that exports `scenarios` (an array) or a default
+ * scenario. Built-in scenarios live in `scenarios/index.ts`; users may point at their own file.
+ */
+import { pathToFileURL } from 'node:url';
+import type { Scenario } from '../../scenarios/scenario.js';
+
+export class ScenarioLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioLoadError';
+  }
+}
+
+export const BUILTIN_SCENARIOS_MODULE = new URL('../../scenarios/index.ts', import.meta.url).href;
+
+function isScenario(x: unknown): x is Scenario<unknown> {
+  if (typeof x !== 'object' || x === null) return false;
+  const s = x as Record<string, unknown>;
+  return (
+    typeof s.id === 'string' &&
+    typeof s.build === 'function' &&
+    typeof s.params === 'function' &&
+    typeof s.faults === 'function' &&
+    typeof s.size === 'function' &&
+    typeof s.source === 'string'
+  );
+}
+
+/** Every scenario a module exports. */
+export async function loadScenarios(moduleRef: string): Promise<Scenario<unknown>[]> {
+  const url = /^[a-z]+:/.test(moduleRef) ? moduleRef : pathToFileURL(moduleRef).href;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new ScenarioLoadError(`cannot load scenario module ${moduleRef}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const list = Array.isArray(mod.scenarios) ? (mod.scenarios as unknown[]) : mod.default ? [mod.default] : [];
+  const found = list.filter(isScenario);
+  if (found.length === 0) {
+    throw new ScenarioLoadError(
+      `${moduleRef} exports no scenario (expected \`export const scenarios = [...]\` or a default export)`,
+    );
+  }
+  return found;
+}
+
+export async function loadScenario(moduleRef: string, id: string): Promise<Scenario<unknown>> {
+  const all = await loadScenarios(moduleRef);
+  const s = all.find((x) => x.id === id);
+  if (!s) throw new ScenarioLoadError(`unknown scenario "${id}"; known: ${all.map((x) => x.id).join(', ')}`);
+  return s;
+}
