@@ -7,6 +7,7 @@
  * modulo the cluster size at build time) so that fast-check can shrink both independently.
  */
 import type fc from 'fast-check';
+import type { WaitForGraph } from '../src/locking/wait-for.js';
 import type { MutantName, MutantSet } from '../src/mutants/registry.js';
 import type { FaultPlan } from '../src/sim/faults.js';
 import type { Budget, RunResult } from '../src/sim/kernel.js';
@@ -30,21 +31,14 @@ export interface Checker {
   atEnd?(result: RunResult, ctx: CheckContext): void;
 }
 
-/** Who waits for what, and who holds it: the raw material of a deadlock report. */
-export interface WaitForEdge {
-  /** The waiting party: a thread, or a job (`job/12`). */
-  readonly waiter: string;
-  /** What it waits for: a lock (`instance/inst1`), a job dependency, a worker slot. */
-  readonly resource: string;
-  /** Who holds the resource (threads or jobs). */
-  readonly holders: readonly string[];
-}
-
 /** What a built scenario hands back to the explorer. */
 export interface ScenarioInstance {
   readonly checkers?: readonly Checker[];
-  /** The wait-for graph at the end of a run, for naming a deadlock's cycle. */
-  waitFor?(): readonly WaitForEdge[];
+  /**
+   * The wait-for graph at the end of a run (threads and jobs waiting for locks, job
+   * dependencies or worker slots), for naming a deadlock's cycle.
+   */
+  waitFor?(): WaitForGraph;
   /** The lock monitor at the current instant, rendered like `gnt-debug locks`. */
   lockMonitor?(): string;
   /**

@@ -3,10 +3,26 @@
  * explorer can shrink toward the same kind of finding, reports can draw it, and replays can
  * compare it.
  */
-import type { WaitForEdge } from '../../scenarios/scenario.js';
+import { findWaitCycle, formatWaitCycle, type WaitForGraph } from '../locking/wait-for.js';
 import type { RunResult } from '../sim/kernel.js';
 import { describeOutcome } from '../sim/outcome.js';
-import { describeCycle, findWaitCycle, type WaitCycle } from './waitfor.js';
+
+/** A deadlock's cycle: `parties[i]` waits for `resources[i]`, held by (or queued ahead as) `parties[i+1]`. */
+export interface WaitCycle {
+  readonly parties: readonly string[];
+  readonly resources: readonly string[];
+  readonly text: string;
+}
+
+function cycleOf(graph: WaitForGraph): WaitCycle | undefined {
+  const steps = findWaitCycle(graph);
+  if (!steps) return undefined;
+  return {
+    parties: steps.map((s) => s.waiter.label),
+    resources: steps.map((s) => s.resource),
+    text: formatWaitCycle(steps),
+  };
+}
 
 export type FindingKind =
   | 'deadlock'
@@ -34,7 +50,7 @@ export interface Finding {
 const LIVENESS_PROPERTIES = new Set(['liveness', 'STARV', 'LEAK']);
 
 /** Turns a run's outcome into a finding, or null when the run is fine. */
-export function findingOf(result: RunResult, waitFor: readonly WaitForEdge[] | undefined): Finding | null {
+export function findingOf(result: RunResult, waitFor: WaitForGraph | undefined): Finding | null {
   const o = result.outcome;
   const base = { step: result.steps, timeUs: result.timeUs, traceHash: result.traceHash };
   switch (o.kind) {
@@ -42,13 +58,13 @@ export function findingOf(result: RunResult, waitFor: readonly WaitForEdge[] | u
     case 'quiescent':
       return null;
     case 'deadlock': {
-      const cycle = waitFor ? (findWaitCycle(waitFor) ?? undefined) : undefined;
+      const cycle = waitFor ? cycleOf(waitFor) : undefined;
       const blocked = o.blocked.filter((b) => !b.idle);
       return {
         ...base,
         kind: 'deadlock',
         property: 'DF',
-        message: cycle ? `deadlock: ${describeCycle(cycle)}` : describeOutcome(o),
+        message: cycle ? `deadlock: ${cycle.text}` : describeOutcome(o),
         threads: blocked.map((b) => b.name),
         objects: cycle ? [...cycle.resources] : blocked.map((b) => b.waitsOn),
         ...(cycle ? { cycle } : {}),

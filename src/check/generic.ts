@@ -4,7 +4,8 @@
  */
 import type { Checker } from '../../scenarios/scenario.js';
 import { lockExclusionChecker } from './lock-exclusion.js';
+import { lockBatchChecker, lockPriorityChecker } from './lock-waiters.js';
 
 export function genericCheckers(): Checker[] {
-  return [lockExclusionChecker()];
+  return [lockExclusionChecker(), lockPriorityChecker(), lockBatchChecker()];
 }

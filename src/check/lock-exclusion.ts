@@ -18,7 +18,7 @@ interface Holders {
 export function lockExclusionChecker(): Checker {
   const procs = new ProcessMap();
   const locks = new Map<string, Holders>();
-  const name = (t: number) => `thread ${t}`;
+  const name = (t: number) => procs.name(t);
   return {
     name: 'MX',
     onEvent(r: TraceRecord, ctx: CheckContext) {

@@ -7,16 +7,25 @@ import type { TraceRecord } from '../sim/trace.js';
 
 export class ProcessMap {
   private readonly processOf = new Map<number, string>();
+  private readonly names = new Map<number, string>();
 
   /** Returns the label of a process that just died, if `r` says one did. */
   observe(r: TraceRecord): string | null {
     if (r.kind === 'spawn') {
       const [label, id] = r.fields;
-      if (typeof id === 'number' && typeof label === 'string') this.processOf.set(id, label);
+      if (typeof id === 'number') {
+        this.names.set(id, r.subject);
+        if (typeof label === 'string') this.processOf.set(id, label);
+      }
       return null;
     }
     if (r.kind === 'proc.crash' || r.kind === 'proc.exit') return r.subject;
     return null;
+  }
+
+  /** The thread's name (as spawned), or `thread <id>` for one spawned before observation began. */
+  name(thread: number): string {
+    return this.names.get(thread) ?? `thread ${thread}`;
   }
 
   process(thread: number): string | null {

@@ -51,11 +51,9 @@ export function executeRun<P>(scenario: Scenario<P>, input: RunInput<P>, opts: R
       return spec.kind === 'replay' ? inner : withFairSuffix(inner, () => fairFromUs);
     },
   });
-  const buildInput = { params: input.params, faults: input.faults, mutants: opts.mutants };
-  const instance = scenario.build(world, buildInput);
-  if (instance.livenessFromUs !== undefined) fairFromUs = instance.livenessFromUs;
-
-  const checkers: Checker[] = [...genericCheckers(), ...(instance.checkers ?? [])];
+  // Checkers observe from the very first event (the spawns made while building), so the
+  // scenario's own checkers join the list once it is built.
+  const checkers: Checker[] = genericCheckers();
   const lateViolations: Array<{ property: string; message: string; objects: readonly string[] }> = [];
   let running = true;
   const ctx: CheckContext = {
@@ -68,6 +66,9 @@ export function executeRun<P>(scenario: Scenario<P>, input: RunInput<P>, opts: R
   world.kernel.trace.observe((r) => {
     for (const c of checkers) c.onEvent?.(r, ctx);
   });
+  const instance = scenario.build(world, { params: input.params, faults: input.faults, mutants: opts.mutants });
+  if (instance.livenessFromUs !== undefined) fairFromUs = instance.livenessFromUs;
+  checkers.push(...(instance.checkers ?? []));
   const result = world.run();
   running = false;
   for (const c of checkers) c.atEnd?.(result, ctx);

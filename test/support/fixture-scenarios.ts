@@ -52,15 +52,24 @@ function philosophersScenario(id: string, ordered: boolean): Scenario<Philosophe
           }
         });
       }
+      const node = (name: string) => ({ key: name, label: name });
       return {
-        waitFor: () =>
-          world.kernel
+        waitFor: () => ({
+          edges: world.kernel
             .blockedThreads()
             .filter((t) => /^fork\d+\.freed$/.test(t.waitsOn))
             .map((t) => {
               const fork = Number(t.waitsOn.slice(4, t.waitsOn.indexOf('.')));
-              return { waiter: t.name, resource: `fork${fork}`, holders: held[fork] ? [held[fork] as string] : [] };
+              const holder = held[fork];
+              return {
+                waiter: node(t.name),
+                resource: `fork${fork}`,
+                mode: 'exclusive',
+                owners: holder ? [node(holder)] : [],
+                ahead: [],
+              };
             }),
+        }),
       };
     },
   };

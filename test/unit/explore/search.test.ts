@@ -28,7 +28,7 @@ describe('search', () => {
     const f = s.findings[0]!;
     expect(f.finding.kind).toBe('deadlock');
     expect(f.finding.cycle?.parties.length).toBeGreaterThanOrEqual(2);
-    expect(f.finding.message).toMatch(/philosopher\d waits for fork\d held by philosopher\d/);
+    expect(f.finding.message).toMatch(/philosopher\d waits for fork\d \(exclusive\) held by philosopher\d/);
     expect(f.replay.params).toEqual({ philosophers: 2, meals: 1 });
     expect(f.replay.size.preemptions).toBeLessThanOrEqual(2);
     expect(f.replay.origin.shrunk).toBe(true);
