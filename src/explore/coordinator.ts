@@ -44,6 +44,8 @@ export interface SearchSummary {
   readonly seed: number;
   readonly mutants: readonly string[];
   readonly shard: Shard | null;
+  /** Whether the search went on after its first finding. */
+  readonly keepGoing: boolean;
   readonly runsRequested: number;
   /** Run indices that were executed (sorted). */
   readonly runsDone: number;
@@ -99,6 +101,7 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
     seed: opts.seed,
     mutants: opts.mutants.list(),
     shard: opts.shard ?? null,
+    keepGoing: opts.keepGoing ?? false,
     runsRequested: indices.length,
     runsDone: done,
     findings,

@@ -1,14 +1,16 @@
 /** `gnt-sim search`: the property-based search for deadlocks and ordering violations. */
 import { join } from 'node:path';
+import type { Scenario } from '../../../scenarios/scenario.js';
 import { describeFinding } from '../../check/describe.js';
 import { writeFileAtomic } from '../../explore/atomic-write.js';
 import { type SearchSummary, type Shard, search } from '../../explore/coordinator.js';
-import { BUILTIN_SCENARIOS_MODULE, loadScenario } from '../../explore/scenario-loader.js';
+import { BUILTIN_SCENARIOS_MODULE, loadScenario, loadScenarios } from '../../explore/scenario-loader.js';
 import { SEARCH_STRATEGIES, type SearchStrategy } from '../../explore/search.js';
 import { isMutantName, MutantSet } from '../../mutants/registry.js';
 import { type Output, UsageError } from '../output.js';
 
-export const DEFAULT_SCENARIO = 'mixed-instance-ops';
+/** Runs of a search when neither --runs nor --time is given. */
+export const DEFAULT_RUNS = 1000;
 
 export interface SearchCliOptions {
   readonly runs?: number;
@@ -48,11 +50,14 @@ export async function runSearchCommand(
   }
   for (const m of o.mutant) if (!isMutantName(m)) throw new UsageError(`unknown mutant "${m}" (see gnt-sim mutants)`);
   const module = o.scenarioFile ?? BUILTIN_SCENARIOS_MODULE;
-  const scenario = await loadScenario(module, scenarioId ?? DEFAULT_SCENARIO).catch((e: Error) => {
+  const scenario = await (scenarioId
+    ? loadScenario(module, scenarioId)
+    : loadScenarios(module).then((all) => all[0] as Scenario<unknown>)
+  ).catch((e: Error) => {
     throw new UsageError(e.message);
   });
   const shard = o.shard ? parseShard(o.shard) : undefined;
-  const runs = o.runs ?? (o.time ? Number.MAX_SAFE_INTEGER : 200);
+  const runs = o.runs ?? (o.time ? Number.MAX_SAFE_INTEGER : DEFAULT_RUNS);
   const outDir = o.out ?? join('reports', scenario.id, timestamp());
   const mutants = new MutantSet(o.mutant.filter(isMutantName));
   const t0 = performance.now();

@@ -1,0 +1,83 @@
+/**
+ * `gnt-sim merge SUMMARY...`: combines the summaries of the shards of one search (the
+ * `summary.json` each `gnt-sim search --shard i/n` writes) into the summary of the whole search.
+ */
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../explore/atomic-write.js';
+import { type Output, UsageError } from '../output.js';
+
+interface ShardSummary {
+  scenario: string;
+  strategy: string;
+  seed: number;
+  mutants: string[];
+  shard: { index: number; count: number } | null;
+  keepGoing: boolean;
+  runsRequested: number;
+  runsDone: number;
+  findings: Array<{ run: number; [k: string]: unknown }>;
+  stoppedBy: string;
+  durationMs: number;
+}
+
+function readSummary(path: string): ShardSummary {
+  let s: ShardSummary;
+  try {
+    s = JSON.parse(readFileSync(path, 'utf8')) as ShardSummary;
+  } catch (e) {
+    throw new UsageError(`cannot read search summary ${path}: ${(e as Error).message}`);
+  }
+  if (typeof s?.scenario !== 'string' || !Array.isArray(s.findings) || typeof s.seed !== 'number') {
+    throw new UsageError(`${path} is not a gnt-sim search summary`);
+  }
+  return s;
+}
+
+export function mergeSummaries(paths: readonly string[]): ShardSummary {
+  if (paths.length === 0) throw new UsageError('merge needs at least one summary file');
+  const parts = paths.map(readSummary);
+  const first = parts[0] as ShardSummary;
+  const key = (s: ShardSummary) => JSON.stringify([s.scenario, s.strategy, s.seed, [...s.mutants].sort(), s.keepGoing]);
+  for (const [i, p] of parts.entries()) {
+    if (key(p) !== key(first)) {
+      throw new UsageError(
+        `${paths[i]} is from another search (scenario, strategy, seed, mutants or --keep-going differ)`,
+      );
+    }
+  }
+  const shards = parts.map((p) => p.shard);
+  const count = first.shard?.count ?? 1;
+  if (shards.some((s) => (s?.count ?? 1) !== count))
+    throw new UsageError('the summaries come from different shard counts');
+  const seen = new Set(shards.map((s) => s?.index ?? 1));
+  if (seen.size !== parts.length) throw new UsageError('the same shard appears twice');
+  // Each shard checked every one of its runs below its first finding, so without --keep-going
+  // the lowest finding over all shards is the one the unsharded search reports.
+  const all = parts.flatMap((p) => p.findings).sort((a, b) => a.run - b.run);
+  const findings = first.keepGoing ? all : all.slice(0, 1);
+  const missing = [];
+  for (let i = 1; i <= count; i++) if (!seen.has(i)) missing.push(`${i}/${count}`);
+  return {
+    ...first,
+    shard: missing.length === 0 ? null : first.shard,
+    runsRequested: parts.reduce((n, p) => n + p.runsRequested, 0),
+    runsDone: parts.reduce((n, p) => n + p.runsDone, 0),
+    findings,
+    stoppedBy: findings.length > 0 ? 'finding' : parts.every((p) => p.stoppedBy === 'runs') ? 'runs' : 'time',
+    durationMs: Math.max(...parts.map((p) => p.durationMs)),
+    ...(missing.length > 0 ? { missingShards: missing } : {}),
+  };
+}
+
+export function runMergeCommand(paths: readonly string[], o: { out?: string; json: boolean }, out: Output): number {
+  const merged = mergeSummaries(paths);
+  const text = `${JSON.stringify(merged, null, 2)}\n`;
+  if (o.out) writeFileAtomic(o.out, text);
+  if (o.json || !o.out) out.line(text.trimEnd());
+  else {
+    out.line(
+      `merged ${paths.length} summaries: ${merged.runsDone} runs, ${merged.findings.length} findings -> ${o.out}`,
+    );
+  }
+  return merged.findings.length > 0 ? 1 : 0;
+}
