@@ -15,6 +15,11 @@ import { runSearchCommand, type SearchCliOptions } from './commands/search.js';
 import { terminalOutput, UsageError } from './output.js';
 
 const out = terminalOutput();
+// Output piped into `head` and the like: stop quietly when the reader goes away.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 function positiveInt(flag: string) {
   return (v: string): number => {
