@@ -29,6 +29,14 @@ export interface Checker {
   readonly name: string;
   onEvent?(r: TraceRecord, ctx: CheckContext): void;
   atEnd?(result: RunResult, ctx: CheckContext): void;
+  /** For model monitors: how often each transition of a model was taken in this run. */
+  coverage?(): ModelCoverage;
+}
+
+/** Transition counts of one lifecycle model, keyed `from->to` (`->to` for a creation). */
+export interface ModelCoverage {
+  readonly model: string;
+  readonly transitions: Readonly<Record<string, number>>;
 }
 
 /** What a built scenario hands back to the explorer. */

@@ -138,11 +138,13 @@ export function modelStatusChecker(
   readonly name: string;
   readonly monitor: ModelMonitor;
   onEvent(r: StatusTraceRecord, ctx: StatusCheckContext): void;
+  coverage(): { readonly model: string; readonly transitions: Readonly<Record<string, number>> };
 } {
   const monitor = new ModelMonitor(table, opts);
   return {
     name: `LST:${table.id}`,
     monitor,
+    coverage: () => ({ model: table.id, transitions: Object.fromEntries(monitor.coverage()) }),
     onEvent(r, ctx) {
       if (MEMORY_LOSS_KINDS.has(r.kind)) {
         monitor.forgetAll();

@@ -7,7 +7,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { MutantSet } from '../mutants/registry.js';
-import { type FoundRecord, type RunSpec, type SearchStrategy, searchRun } from './search.js';
+import { addCoverage, type CoverageTable, sortedCoverage } from './coverage.js';
+import { type FoundRecord, type RunOutcome, type RunSpec, type SearchStrategy, searchRun } from './search.js';
 import type { WorkerInit, WorkerReply } from './worker-protocol.js';
 
 export interface Shard {
@@ -51,6 +52,8 @@ export interface SearchSummary {
   readonly runsDone: number;
   /** Findings sorted by run index. */
   readonly findings: readonly FoundRecord[];
+  /** Model transitions taken, summed over the runs done (not over shrinking attempts). */
+  readonly coverage: CoverageTable;
   readonly stoppedBy: 'runs' | 'finding' | 'time';
   readonly durationMs: number;
 }
@@ -66,12 +69,14 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
   const started = opts.clock();
   const indices = shardRuns(opts.runs, opts.shard);
   const found: FoundRecord[] = [];
+  const coverage: CoverageTable = {};
   let done = 0;
   let stoppedBy: SearchSummary['stoppedBy'] = 'runs';
-  const record = (run: number, f: FoundRecord | null) => {
+  const record = (run: number, o: RunOutcome) => {
     done++;
-    if (f) found.push(f);
-    opts.onRun?.(run, f);
+    if (o.found) found.push(o.found);
+    addCoverage(coverage, o.coverage);
+    opts.onRun?.(run, o.found);
   };
   const outOfTime = () => opts.timeLimitMs !== undefined && opts.clock() - started >= opts.timeLimitMs;
 
@@ -105,6 +110,7 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
     runsRequested: indices.length,
     runsDone: done,
     findings,
+    coverage: sortedCoverage(coverage),
     stoppedBy: findings.length > 0 && !opts.keepGoing ? 'finding' : stoppedBy,
     durationMs: opts.clock() - started,
   };
@@ -124,7 +130,7 @@ function runSpecOf(opts: SearchOptions): RunSpec {
 async function runInWorkers(
   opts: SearchOptions,
   indices: readonly number[],
-  record: (run: number, f: FoundRecord | null) => void,
+  record: (run: number, o: RunOutcome) => void,
   foundEnough: () => boolean,
   outOfTime: () => boolean,
 ): Promise<SearchSummary['stoppedBy']> {
@@ -160,7 +166,7 @@ async function runInWorkers(
           void w.terminate();
           return;
         }
-        if (m.type === 'done') record(m.run, m.found);
+        if (m.type === 'done') record(m.run, m.outcome);
         dispatch();
       });
       w.on('error', reject);

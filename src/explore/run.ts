@@ -2,7 +2,7 @@
  * One run of a scenario: parameters + fault plan + schedule, executed in a fresh simulated
  * world with the generic checkers and the scenario's own, turned into a finding or none.
  */
-import type { CheckContext, Checker, Scenario, ScenarioInstance } from '../../scenarios/scenario.js';
+import type { CheckContext, Checker, ModelCoverage, Scenario, ScenarioInstance } from '../../scenarios/scenario.js';
 import { type Finding, findingOf } from '../check/finding.js';
 import { genericCheckers } from '../check/generic.js';
 import type { MutantSet } from '../mutants/registry.js';
@@ -31,6 +31,8 @@ export interface RunOptions {
 export interface RunReport {
   readonly result: RunResult;
   readonly finding: Finding | null;
+  /** Transition counts of every model monitored in this run. */
+  readonly coverage: readonly ModelCoverage[];
   readonly instance: ScenarioInstance;
   readonly world: SimWorld;
 }
@@ -84,5 +86,6 @@ export function executeRun<P>(scenario: Scenario<P>, input: RunInput<P>, opts: R
       undefined,
     );
   }
-  return { result, finding, instance, world };
+  const coverage = checkers.flatMap((c) => (c.coverage ? [c.coverage()] : []));
+  return { result, finding, coverage, instance, world };
 }

@@ -8,7 +8,7 @@
  * lowest-numbered failing run, after every lower-numbered run has been checked.
  */
 import fc from 'fast-check';
-import type { BuildInput, Scenario } from '../../scenarios/scenario.js';
+import type { BuildInput, ModelCoverage, Scenario } from '../../scenarios/scenario.js';
 import type { Finding } from '../check/finding.js';
 import type { MutantSet } from '../mutants/registry.js';
 import type { FaultPlan } from '../sim/faults.js';
@@ -115,8 +115,16 @@ function makeReplay(
  * Executes run `run` of a search. On failure the finding is written at once (unshrunk), then
  * shrunk and written again over the same file.
  */
-export function searchRun(spec: RunSpec, run: number): FoundRecord | null {
+/** What run `i` of a search produced: its finding (shrunk) if any, and its model coverage. */
+export interface RunOutcome {
+  readonly found: FoundRecord | null;
+  /** Coverage of the generated run itself (not of the runs tried while shrinking). */
+  readonly coverage: readonly ModelCoverage[];
+}
+
+export function searchRun(spec: RunSpec, run: number): RunOutcome {
   const path = replayPathFor(spec, run);
+  let coverage: readonly ModelCoverage[] | null = null;
   let target: { kind: string; property: string } | null = null;
   // The schedule of the current counterexample: a candidate with this very schedule object is
   // a parameter or fault shrink; one with a new schedule object is a schedule shrink.
@@ -128,6 +136,7 @@ export function searchRun(spec: RunSpec, run: number): FoundRecord | null {
     const attempt = (s: Schedule) =>
       executeRun(spec.scenario, { seed, params, faults, schedule: s }, { mutants: spec.mutants, trace: 'hash' });
     let report = attempt(schedule);
+    coverage ??= report.coverage;
     // While shrinking, smaller parameters rarely fail under a schedule recorded for larger
     // ones; a few fresh schedules give each such candidate a fair chance before it is
     // rejected. Schedule candidates get none: they must fail as they are, or shrinking could
@@ -153,9 +162,9 @@ export function searchRun(spec: RunSpec, run: number): FoundRecord | null {
     interruptAfterTimeLimit: spec.shrinkTimeLimitMs ?? 30_000,
     markInterruptAsFailure: false,
   });
-  if (!details.failed || !details.counterexample) return null;
+  if (!details.failed || !details.counterexample) return { found: null, coverage: coverage ?? [] };
   const [g] = details.counterexample;
   const { replay, finding } = makeReplay(spec, run, g, true);
   if (path) writeFileAtomic(path, serializeReplay(replay));
-  return { run, finding, replay, replayPath: path };
+  return { found: { run, finding, replay, replayPath: path }, coverage: coverage ?? [] };
 }

@@ -1,6 +1,6 @@
 /** Messages between a parallel search and its worker threads (structured-cloneable data only). */
 import type { MutantName } from '../mutants/registry.js';
-import type { FoundRecord, SearchStrategy } from './search.js';
+import type { RunOutcome, SearchStrategy } from './search.js';
 
 export interface WorkerInit {
   readonly scenarioModule: string;
@@ -16,5 +16,5 @@ export type WorkerRequest = { readonly type: 'run'; readonly run: number } | { r
 
 export type WorkerReply =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly run: number; readonly found: FoundRecord | null }
+  | { readonly type: 'done'; readonly run: number; readonly outcome: RunOutcome }
   | { readonly type: 'error'; readonly run: number; readonly message: string };

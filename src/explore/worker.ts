@@ -29,7 +29,7 @@ port.on('message', (msg: WorkerRequest) => {
   }
   let reply: WorkerReply;
   try {
-    reply = { type: 'done', run: msg.run, found: searchRun(spec, msg.run) };
+    reply = { type: 'done', run: msg.run, outcome: searchRun(spec, msg.run) };
   } catch (e) {
     reply = { type: 'error', run: msg.run, message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }

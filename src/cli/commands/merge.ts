@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../explore/atomic-write.js';
+import { type CoverageTable, mergeCoverage } from '../../explore/coverage.js';
 import { type Output, UsageError } from '../output.js';
 
 interface ShardSummary {
@@ -16,6 +17,7 @@ interface ShardSummary {
   runsRequested: number;
   runsDone: number;
   findings: Array<{ run: number; [k: string]: unknown }>;
+  coverage?: CoverageTable;
   stoppedBy: string;
   durationMs: number;
 }
@@ -63,6 +65,7 @@ export function mergeSummaries(paths: readonly string[]): ShardSummary {
     runsRequested: parts.reduce((n, p) => n + p.runsRequested, 0),
     runsDone: parts.reduce((n, p) => n + p.runsDone, 0),
     findings,
+    coverage: mergeCoverage(parts.map((p) => p.coverage ?? {})),
     stoppedBy: findings.length > 0 ? 'finding' : parts.every((p) => p.stoppedBy === 'runs') ? 'runs' : 'time',
     durationMs: Math.max(...parts.map((p) => p.durationMs)),
     ...(missing.length > 0 ? { missingShards: missing } : {}),
