@@ -4,6 +4,7 @@ export * from './dependency-manager.js';
 export * from './errors.js';
 export * from './job-changes.js';
 export * from './job-log.js';
+export * from './job-store.js';
 export * from './lock-port.js';
 export * from './mutex.js';
 export * from './op-exec-context.js';
