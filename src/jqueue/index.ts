@@ -8,6 +8,7 @@ export * from './job-store.js';
 export * from './lock-port.js';
 export * from './mutex.js';
 export * from './op-exec-context.js';
+export * from './op-executor.js';
 export * from './opcode.js';
 export * from './queued-job.js';
 export * from './queued-opcode.js';
