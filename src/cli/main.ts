@@ -64,6 +64,16 @@ program
   .option('--seed <n>', 'search seed', nonNegativeInt('--seed'), 1)
   .addOption(new Option('--strategy <name>', 'schedule strategy').choices(SEARCH_STRATEGIES).default('pct'))
   .option('--mutant <name>', 'switch a historical bug back on (repeatable; see gnt-sim mutants)', collect, [])
+  .option(
+    '--preemptions <n>',
+    'exhaustive: largest number of preemptions per schedule (default 2)',
+    nonNegativeInt('--preemptions'),
+  )
+  .option(
+    '--max-executions <n>',
+    'exhaustive: executions per run before giving up (default 500)',
+    positiveInt('--max-executions'),
+  )
   .option('--workers <n>', 'worker threads', positiveInt('--workers'), 1)
   .option('--shard <i/n>', 'run only shard i of n (combine the summaries with gnt-sim merge)')
   .option('--keep-going', 'go on after the first finding', false)

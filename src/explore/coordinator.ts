@@ -8,7 +8,15 @@ import { Worker } from 'node:worker_threads';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { MutantSet } from '../mutants/registry.js';
 import { addCoverage, type CoverageTable, sortedCoverage } from './coverage.js';
-import { type FoundRecord, type RunOutcome, type RunSpec, type SearchStrategy, searchRun } from './search.js';
+import {
+  DEFAULT_EXHAUSTIVE_LIMITS,
+  type ExhaustiveLimits,
+  type FoundRecord,
+  type RunOutcome,
+  type RunSpec,
+  type SearchStrategy,
+  searchRun,
+} from './search.js';
 import type { WorkerInit, WorkerReply } from './worker-protocol.js';
 
 export interface Shard {
@@ -33,6 +41,8 @@ export interface SearchOptions {
   /** Stop starting new runs after this many wall-clock milliseconds. */
   readonly timeLimitMs?: number;
   readonly shrinkTimeLimitMs?: number;
+  /** Bounds of the `exhaustive` strategy. */
+  readonly exhaustive?: ExhaustiveLimits;
   /** Told of every finished run, in completion order. */
   readonly onRun?: (run: number, found: FoundRecord | null) => void;
   /** Wall clock (milliseconds), injected so that tests and callers control it. */
@@ -56,6 +66,17 @@ export interface SearchSummary {
   readonly coverage: CoverageTable;
   readonly stoppedBy: 'runs' | 'finding' | 'time';
   readonly durationMs: number;
+  /** For the `exhaustive` strategy: the schedule spaces covered, summed over the runs done. */
+  readonly exploration?: SearchExploration;
+}
+
+export interface SearchExploration {
+  readonly preemptionBound: number;
+  readonly maxExecutions: number;
+  /** Runs whose every schedule within the bound was tried. */
+  readonly runsExhausted: number;
+  readonly executions: number;
+  readonly pruned: number;
 }
 
 /** The run indices of a shard, ascending: i with i mod count = index - 1. */
@@ -70,12 +91,18 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
   const indices = shardRuns(opts.runs, opts.shard);
   const found: FoundRecord[] = [];
   const coverage: CoverageTable = {};
+  const explored = { runsExhausted: 0, executions: 0, pruned: 0 };
   let done = 0;
   let stoppedBy: SearchSummary['stoppedBy'] = 'runs';
   const record = (run: number, o: RunOutcome) => {
     done++;
     if (o.found) found.push(o.found);
     addCoverage(coverage, o.coverage);
+    if (o.exploration) {
+      explored.executions += o.exploration.executions;
+      explored.pruned += o.exploration.pruned;
+      if (o.exploration.exhausted) explored.runsExhausted++;
+    }
     opts.onRun?.(run, o.found);
   };
   const outOfTime = () => opts.timeLimitMs !== undefined && opts.clock() - started >= opts.timeLimitMs;
@@ -113,7 +140,12 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
     coverage: sortedCoverage(coverage),
     stoppedBy: findings.length > 0 && !opts.keepGoing ? 'finding' : stoppedBy,
     durationMs: opts.clock() - started,
+    ...(opts.strategy === 'exhaustive' ? { exploration: { ...limitsOf(opts), ...explored } } : {}),
   };
+}
+
+function limitsOf(opts: SearchOptions): ExhaustiveLimits {
+  return opts.exhaustive ?? DEFAULT_EXHAUSTIVE_LIMITS;
 }
 
 function runSpecOf(opts: SearchOptions): RunSpec {
@@ -124,6 +156,7 @@ function runSpecOf(opts: SearchOptions): RunSpec {
     mutants: opts.mutants,
     outDir: opts.outDir,
     shrinkTimeLimitMs: opts.shrinkTimeLimitMs,
+    exhaustive: opts.exhaustive,
   };
 }
 
@@ -142,6 +175,7 @@ async function runInWorkers(
     mutants: opts.mutants.list(),
     outDir: opts.outDir,
     shrinkTimeLimitMs: opts.shrinkTimeLimitMs,
+    exhaustive: opts.exhaustive,
   };
   let next = 0;
   let stoppedBy: SearchSummary['stoppedBy'] = 'runs';

@@ -26,6 +26,8 @@ export interface RunOptions {
   readonly trace: TraceMode;
   /** Replay exactly these choices (strict) instead of the input's schedule. */
   readonly replayChoices?: readonly number[];
+  /** Record decision footprints (exhaustive exploration). */
+  readonly footprints?: boolean;
 }
 
 export interface RunReport {
@@ -47,6 +49,7 @@ export function executeRun<P>(scenario: Scenario<P>, input: RunInput<P>, opts: R
     seed: input.seed,
     budget: scenario.budget,
     trace: opts.trace,
+    footprints: opts.footprints,
     strategy: (rng) => {
       const inner = strategyFromSpec(spec, rng);
       // A strict replay reproduces the recorded choices, which already include the fair suffix.

@@ -40,6 +40,10 @@ export function scheduleToStrategy(s: Schedule): StrategySpec {
   }
 }
 
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** Number of non-zero choices: an upper bound on the preemptions a choice list asks for. */
 export function nonZeroChoices(list: readonly number[]): number {
   let n = 0;
@@ -80,7 +84,8 @@ export function* shrinkChoices(list: readonly number[]): Generator<number[]> {
 }
 
 export interface ScheduleArbitraryOptions {
-  readonly kind: 'random' | 'pct';
+  /** `choices` generates the empty list (no preemption): a start for exhaustive exploration. */
+  readonly kind: 'random' | 'pct' | 'choices';
   /** PCT depths to draw from (1-3 by default). */
   readonly depths?: readonly number[];
 }
@@ -92,6 +97,7 @@ class ScheduleArbitrary extends fc.Arbitrary<Schedule> {
 
   generate(mrng: fc.Random): fc.Value<Schedule> {
     if (this.opts.kind === 'random') return new fc.Value<Schedule>({ kind: 'random' }, undefined);
+    if (this.opts.kind === 'choices') return new fc.Value<Schedule>({ kind: 'choices', choices: [] }, undefined);
     const depths = this.opts.depths ?? [1, 2, 3];
     const depth = depths[mrng.nextInt(0, depths.length - 1)] ?? 2;
     return new fc.Value<Schedule>({ kind: 'pct', depth }, undefined);
@@ -107,7 +113,9 @@ class ScheduleArbitrary extends fc.Arbitrary<Schedule> {
     const asChoices = (l: readonly number[]) => new fc.Value<Schedule>({ kind: 'choices', choices: l }, undefined);
     function* candidates(): Generator<fc.Value<Schedule>> {
       // First the very interleaving that failed, written as a list: it fails again for sure.
-      if (value.kind !== 'choices') yield asChoices(recorded as readonly number[]);
+      // (A generated choice list, as exhaustive exploration starts from, is not the list that failed.)
+      const same = value.kind === 'choices' && sameList(value.choices ?? [], recorded as readonly number[]);
+      if (!same) yield asChoices(recorded as readonly number[]);
       for (const l of shrinkChoices(recorded as readonly number[])) yield asChoices(l);
     }
     return new fc.Stream(candidates());

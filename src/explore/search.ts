@@ -15,13 +15,30 @@ import type { FaultPlan } from '../sim/faults.js';
 import { hashString32 } from '../sim/hash.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { exploreExhaustively } from './exhaustive.js';
 import { type ReplayFile, serializeReplay } from './replay-file.js';
-import { executeRun, type RunInput } from './run.js';
+import { executeRun, type RunInput, type RunReport } from './run.js';
 import { scenarioHash } from './scenario-hash.js';
 import { type Schedule, scheduleArbitrary } from './schedule.js';
 
-export type SearchStrategy = 'random' | 'pct' | 'swarm';
-export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['random', 'pct', 'swarm'];
+export type SearchStrategy = 'random' | 'pct' | 'swarm' | 'exhaustive';
+export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['random', 'pct', 'swarm', 'exhaustive'];
+
+/** Bounds of the `exhaustive` strategy: every schedule of a run within them is tried. */
+export interface ExhaustiveLimits {
+  /** Largest number of preemptions a schedule may have (context bounding). */
+  readonly preemptionBound: number;
+  /** Executions allowed per run; a run that needs more reports its space as not exhausted. */
+  readonly maxExecutions: number;
+}
+
+export const DEFAULT_EXHAUSTIVE_LIMITS: ExhaustiveLimits = { preemptionBound: 2, maxExecutions: 500 };
+
+/**
+ * Executions allowed when re-checking a smaller parameter candidate during shrinking: enough to
+ * find the same bug again in a small world, small enough that shrinking stays quick.
+ */
+const SHRINK_EXHAUSTIVE_EXECUTIONS = 100;
 
 export interface RunSpec {
   readonly scenario: Scenario<unknown>;
@@ -32,6 +49,8 @@ export interface RunSpec {
   readonly outDir: string | null;
   /** Wall-clock bound on shrinking one finding, in milliseconds. */
   readonly shrinkTimeLimitMs?: number;
+  /** Bounds of the `exhaustive` strategy (default `DEFAULT_EXHAUSTIVE_LIMITS`). */
+  readonly exhaustive?: ExhaustiveLimits;
 }
 
 export interface FoundRecord {
@@ -53,7 +72,8 @@ type Generated = [Schedule, number, [readonly string[], unknown, FaultPlan]];
 
 function arbitraryFor(spec: RunSpec): fc.Arbitrary<Generated> {
   const sc = spec.scenario;
-  const schedule = scheduleArbitrary({ kind: spec.strategy === 'pct' ? 'pct' : 'random' });
+  const kind = spec.strategy === 'pct' ? 'pct' : spec.strategy === 'exhaustive' ? 'choices' : 'random';
+  const schedule = scheduleArbitrary({ kind });
   // The kernel seed drives workload, jitter and fault draws; shrinking it means nothing.
   const seed = fc.noShrink(fc.integer({ min: 0, max: 0x7fffffff }));
   const world =
@@ -120,11 +140,23 @@ export interface RunOutcome {
   readonly found: FoundRecord | null;
   /** Coverage of the generated run itself (not of the runs tried while shrinking). */
   readonly coverage: readonly ModelCoverage[];
+  /** For the `exhaustive` strategy: how much of the run's schedule space was covered. */
+  readonly exploration?: RunExploration;
+}
+
+export interface RunExploration {
+  readonly executions: number;
+  /** Every schedule within the preemption bound was tried (up to sleep-set reduction). */
+  readonly exhausted: boolean;
+  /** Alternatives skipped by the reduction. */
+  readonly pruned: number;
 }
 
 export function searchRun(spec: RunSpec, run: number): RunOutcome {
   const path = replayPathFor(spec, run);
   let coverage: readonly ModelCoverage[] | null = null;
+  let exploration: RunExploration | undefined;
+  const limits = spec.exhaustive ?? DEFAULT_EXHAUSTIVE_LIMITS;
   let target: { kind: string; property: string } | null = null;
   // The schedule of the current counterexample: a candidate with this very schedule object is
   // a parameter or fault shrink; one with a new schedule object is a schedule shrink.
@@ -135,13 +167,34 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
     const [schedule, seed, [, params, faults]] = g;
     const attempt = (s: Schedule) =>
       executeRun(spec.scenario, { seed, params, faults, schedule: s }, { mutants: spec.mutants, trace: 'hash' });
-    let report = attempt(schedule);
-    coverage ??= report.coverage;
-    // While shrinking, smaller parameters rarely fail under a schedule recorded for larger
-    // ones; a few fresh schedules give each such candidate a fair chance before it is
-    // rejected. Schedule candidates get none: they must fail as they are, or shrinking could
-    // wander between equivalent schedules forever. Only the same kind of failure counts.
     const paramsCandidate = target !== null && schedule === current;
+    const explore = (maxExecutions: number) =>
+      exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
+        preemptionBound: limits.preemptionBound,
+        maxExecutions,
+        reduction: true,
+      });
+    let report: RunReport;
+    if (spec.strategy === 'exhaustive' && target === null) {
+      // The generated run: every schedule within the bound, until one fails.
+      const x = explore(limits.maxExecutions);
+      exploration ??= { executions: x.executions, exhausted: x.exhausted, pruned: x.pruned };
+      coverage ??= x.coverage;
+      if (!x.failure) return true;
+      report = x.failure;
+    } else {
+      report = attempt(schedule);
+      coverage ??= report.coverage;
+    }
+    // While shrinking, smaller parameters rarely fail under a schedule recorded for larger
+    // ones; a few fresh schedules (or, exhaustively, a small bounded exploration) give each such
+    // candidate a fair chance before it is rejected. Schedule candidates get none: they must
+    // fail as they are, or shrinking could wander between equivalent schedules forever. Only
+    // the same kind of failure counts.
+    if (paramsCandidate && !sameBug(report.finding) && spec.strategy === 'exhaustive') {
+      const x = explore(SHRINK_EXHAUSTIVE_EXECUTIONS);
+      if (x.failure) report = x.failure;
+    }
     for (let k = 1; paramsCandidate && !sameBug(report.finding) && k <= SHRINK_ALTERNATIVES; k++) {
       report = attempt(k % 2 === 0 ? { kind: 'pct', depth: 2, salt: k } : { kind: 'random', salt: k });
     }
@@ -162,9 +215,10 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
     interruptAfterTimeLimit: spec.shrinkTimeLimitMs ?? 30_000,
     markInterruptAsFailure: false,
   });
-  if (!details.failed || !details.counterexample) return { found: null, coverage: coverage ?? [] };
+  const extra = exploration ? { exploration } : {};
+  if (!details.failed || !details.counterexample) return { found: null, coverage: coverage ?? [], ...extra };
   const [g] = details.counterexample;
   const { replay, finding } = makeReplay(spec, run, g, true);
   if (path) writeFileAtomic(path, serializeReplay(replay));
-  return { found: { run, finding, replay, replayPath: path }, coverage: coverage ?? [] };
+  return { found: { run, finding, replay, replayPath: path }, coverage: coverage ?? [], ...extra };
 }

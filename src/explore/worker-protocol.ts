@@ -1,6 +1,6 @@
 /** Messages between a parallel search and its worker threads (structured-cloneable data only). */
 import type { MutantName } from '../mutants/registry.js';
-import type { RunOutcome, SearchStrategy } from './search.js';
+import type { ExhaustiveLimits, RunOutcome, SearchStrategy } from './search.js';
 
 export interface WorkerInit {
   readonly scenarioModule: string;
@@ -10,6 +10,7 @@ export interface WorkerInit {
   readonly mutants: readonly MutantName[];
   readonly outDir: string | null;
   readonly shrinkTimeLimitMs?: number;
+  readonly exhaustive?: ExhaustiveLimits;
 }
 
 export type WorkerRequest = { readonly type: 'run'; readonly run: number } | { readonly type: 'stop' };

@@ -20,6 +20,7 @@ const spec: RunSpec = {
   mutants: new MutantSet(init.mutants),
   outDir: init.outDir,
   shrinkTimeLimitMs: init.shrinkTimeLimitMs,
+  exhaustive: init.exhaustive,
 };
 
 port.on('message', (msg: WorkerRequest) => {

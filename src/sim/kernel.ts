@@ -132,6 +132,22 @@ export interface KernelOptions {
   readonly strategy: Strategy | ((rng: RngRoot) => Strategy);
   readonly budget?: Partial<Budget>;
   readonly trace?: TraceMode;
+  /** Record what each decision led to (`RunResult.decisions`), for exhaustive exploration. */
+  readonly footprints?: boolean;
+}
+
+/**
+ * What one decision led to: the segment of execution from this decision point to the next,
+ * described by the threads that ran and the objects (trace subjects) they touched. Two segments
+ * with no thread and no object in common commute; exhaustive exploration prunes on that.
+ */
+export interface DecisionRecord {
+  /** Thread ids of the options, in option order. */
+  readonly options: readonly number[];
+  /** Whether option 0 was the thread that ran last (other choices preempt it). */
+  readonly continuable: boolean;
+  readonly threads: Set<number>;
+  readonly objects: Set<string>;
 }
 
 export interface RunResult {
@@ -144,6 +160,8 @@ export interface RunResult {
   readonly optionCounts: readonly number[];
   /** Decision points at which the running thread could continue but another was chosen. */
   readonly preemptions: number;
+  /** Per decision, what it led to; only with `footprints: true`. */
+  readonly decisions?: readonly DecisionRecord[];
   readonly traceHash: string;
   readonly trace: Trace;
 }
@@ -186,6 +204,7 @@ export class Kernel implements Runtime {
   private readonly choices: number[] = [];
   private readonly optionCounts: number[] = [];
   private preemptions = 0;
+  private readonly decisions: DecisionRecord[] | null;
   private outcome: Outcome | null = null;
   private started = false;
 
@@ -194,6 +213,14 @@ export class Kernel implements Runtime {
     this.strategy = typeof opts.strategy === 'function' ? opts.strategy(this.rngRoot) : opts.strategy;
     this.budget = { ...DEFAULT_BUDGET, ...opts.budget };
     this.trace = new Trace(opts.trace ?? 'full');
+    this.decisions = opts.footprints ? [] : null;
+    if (this.decisions) {
+      const d = this.decisions;
+      this.trace.observe((r) => {
+        const last = d[d.length - 1];
+        if (last && r.subject !== '') last.objects.add(r.subject);
+      });
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -415,6 +442,7 @@ export class Kernel implements Runtime {
       choices: this.choices,
       optionCounts: this.optionCounts,
       preemptions: this.preemptions,
+      ...(this.decisions ? { decisions: this.decisions } : {}),
       traceHash: this.trace.hashHex(),
       trace: this.trace,
     };
@@ -473,6 +501,12 @@ export class Kernel implements Runtime {
     }
     this.choices.push(c);
     this.optionCounts.push(options.length);
+    this.decisions?.push({
+      options: options.map((o) => o.id),
+      continuable: lastRunnable,
+      threads: new Set(),
+      objects: new Set(),
+    });
     const chosen = options[c] as SimThread;
     if (lastRunnable) {
       if (c === 0) return chosen;
@@ -488,6 +522,7 @@ export class Kernel implements Runtime {
 
   private execute(t: SimThread): void {
     this.running = t;
+    if (this.decisions) this.decisions[this.decisions.length - 1]?.threads.add(t.id);
     let r: IteratorResult<unknown, unknown>;
     try {
       r = (t.gen as Proc<unknown>).next();

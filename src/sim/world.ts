@@ -244,6 +244,8 @@ export interface CreateWorldOptions extends WorldOptions {
   readonly budget?: Partial<Budget>;
   /** `full` keeps every trace record (replays, reports); `hash` keeps the hash and a tail (searches). */
   readonly trace?: TraceMode;
+  /** Record decision footprints (exhaustive exploration). */
+  readonly footprints?: boolean;
 }
 
 /** A fresh kernel (like `Simulation.create`) wrapped in a simulated world; `world.run()` runs it. */
@@ -254,6 +256,7 @@ export function createWorld(opts: CreateWorldOptions): SimWorld {
     strategy: typeof spec === 'function' || 'choose' in spec ? spec : (rng) => strategyFromSpec(spec, rng),
     budget: opts.budget,
     trace: opts.trace,
+    footprints: opts.footprints,
   });
   return new SimWorld(kernel, opts);
 }

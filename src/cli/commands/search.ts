@@ -5,7 +5,12 @@ import { describeFinding } from '../../check/describe.js';
 import { writeFileAtomic } from '../../explore/atomic-write.js';
 import { type SearchSummary, type Shard, search } from '../../explore/coordinator.js';
 import { BUILTIN_SCENARIOS_MODULE, loadScenario, loadScenarios } from '../../explore/scenario-loader.js';
-import { SEARCH_STRATEGIES, type SearchStrategy } from '../../explore/search.js';
+import {
+  DEFAULT_EXHAUSTIVE_LIMITS,
+  type ExhaustiveLimits,
+  SEARCH_STRATEGIES,
+  type SearchStrategy,
+} from '../../explore/search.js';
 import { isMutantName, MutantSet } from '../../mutants/registry.js';
 import { type Output, UsageError } from '../output.js';
 
@@ -24,6 +29,8 @@ export interface SearchCliOptions {
   readonly out?: string;
   readonly scenarioFile?: string;
   readonly keepGoing: boolean;
+  readonly preemptions?: number;
+  readonly maxExecutions?: number;
 }
 
 export function parseShard(s: string): Shard {
@@ -48,6 +55,14 @@ export async function runSearchCommand(
   if (!(SEARCH_STRATEGIES as readonly string[]).includes(o.strategy)) {
     throw new UsageError(`--strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got "${o.strategy}"`);
   }
+  const exhaustiveFlags = o.preemptions !== undefined || o.maxExecutions !== undefined;
+  if (exhaustiveFlags && o.strategy !== 'exhaustive') {
+    throw new UsageError('--preemptions and --max-executions apply only to --strategy exhaustive');
+  }
+  const exhaustive: ExhaustiveLimits = {
+    preemptionBound: o.preemptions ?? DEFAULT_EXHAUSTIVE_LIMITS.preemptionBound,
+    maxExecutions: o.maxExecutions ?? DEFAULT_EXHAUSTIVE_LIMITS.maxExecutions,
+  };
   for (const m of o.mutant) if (!isMutantName(m)) throw new UsageError(`unknown mutant "${m}" (see gnt-sim mutants)`);
   const module = o.scenarioFile ?? BUILTIN_SCENARIOS_MODULE;
   const scenario = await (scenarioId
@@ -65,7 +80,10 @@ export async function runSearchCommand(
     out.line(
       `gnt-sim search: scenario ${scenario.id}, strategy ${o.strategy}, seed ${o.seed}, ` +
         `${o.time ? `${o.time} s` : `${runs} runs`}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ` +
-        `workers ${o.workers}, mutants ${mutants.list().join(',') || 'none'}`,
+        `workers ${o.workers}, mutants ${mutants.list().join(',') || 'none'}` +
+        (o.strategy === 'exhaustive'
+          ? `, at most ${exhaustive.preemptionBound} preemptions and ${exhaustive.maxExecutions} executions per run`
+          : ''),
     );
   }
   let done = 0;
@@ -81,6 +99,7 @@ export async function runSearchCommand(
     workers: o.workers,
     shard,
     keepGoing: o.keepGoing,
+    exhaustive: o.strategy === 'exhaustive' ? exhaustive : undefined,
     timeLimitMs: o.time ? o.time * 1000 : undefined,
     clock: () => performance.now(),
     onRun: (_run, f) => {
@@ -114,6 +133,14 @@ export function summaryJson(s: SearchSummary): unknown {
 
 function printSummary(s: SearchSummary, outDir: string, out: Output): void {
   const rate = s.runsDone / Math.max(s.durationMs / 1000, 1e-3);
+  const x = s.exploration;
+  if (x) {
+    out.line(
+      `exhaustive: ${x.runsExhausted} of ${s.runsDone} runs had every schedule with at most ` +
+        `${x.preemptionBound} preemptions tried (${x.executions} executions, ${x.pruned} alternatives pruned ` +
+        'by sleep sets)',
+    );
+  }
   if (s.findings.length === 0) {
     out.line(
       out.green(`no finding in ${s.runsDone} runs`) +

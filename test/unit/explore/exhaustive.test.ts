@@ -1,0 +1,184 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Scenario } from '../../../scenarios/scenario.js';
+import { search } from '../../../src/explore/coordinator.js';
+import { exploreExhaustively } from '../../../src/explore/exhaustive.js';
+import { MutantSet } from '../../../src/mutants/registry.js';
+import { orderedPhilosophers, philosophers } from '../../support/fixture-scenarios.js';
+
+/** Each thread is a list of steps; a step is a non-atomic update of one shared cell. */
+type Program = readonly (readonly number[])[];
+
+const CELLS = 3;
+
+/**
+ * Threads update shared cells with a read, a preemption point and a write (a non-commuting
+ * update, so different orders of updates to one cell give different values). Both halves name
+ * the cell in a trace event, as systems under test name what they touch. `finals` collects the
+ * final cell values of every execution; `badFinal`, when set, is a state the checker rejects.
+ */
+function cellsScenario(program: Program, finals: string[], badFinal: string | null = null): Scenario<Program> {
+  return {
+    id: 'cells',
+    title: 'non-atomic cell updates',
+    description: 'threads update shared cells with read; yield; write',
+    seeds: [],
+    mutants: [],
+    features: [],
+    budget: { maxSteps: 10_000, maxTimeUs: 1_000_000 },
+    source: import.meta.url,
+    params: () => fc.constant(program),
+    faults: () => fc.constant({}),
+    size: () => ({ jobs: program.length, faults: 0 }),
+    build(world, { params }) {
+      const cells = Array.from({ length: CELLS }, () => 1);
+      params.forEach((steps, t) => {
+        world.spawn(`t${t}`, function* () {
+          for (const c of steps) {
+            world.emit('cell.read', `cell${c}`);
+            const v = cells[c] as number;
+            yield* world.yieldNow();
+            cells[c] = (v * 3 + t + 1) % 1_000_003;
+            world.emit('cell.write', `cell${c}`);
+          }
+        });
+      });
+      return {
+        checkers: [
+          {
+            name: 'final-cells',
+            atEnd(_result, ctx) {
+              const final = cells.join(',');
+              finals.push(final);
+              if (final === badFinal) ctx.violation('bad-final', `cells ended as ${final}`);
+            },
+          },
+        ],
+      };
+    },
+  };
+}
+
+const input = (program: Program) => ({ seed: 7, params: program, faults: {} });
+
+describe('exhaustive exploration', () => {
+  it('with no preemption allowed it runs each thread order once (a choice where nobody ran last is free) and reports the space exhausted', () => {
+    const finals: string[] = [];
+    const program: Program = [[0], [0]];
+    const r = exploreExhaustively(cellsScenario(program, finals), input(program), MutantSet.none, {
+      preemptionBound: 0,
+      maxExecutions: 100,
+      reduction: true,
+    });
+    expect(r).toMatchObject({ executions: 2, exhausted: true, failure: null });
+    // t0 then t1: 3*(3*1+1)+2 = 14; t1 then t0: 3*(3*1+2)+1 = 16.
+    expect([...finals].sort()).toEqual(['14,1,1', '16,1,1']);
+  });
+
+  it('finds the lost update of two read-yield-write threads once one preemption is allowed', () => {
+    const program: Program = [[0], [0]];
+    // Sequential runs give 14 or 16; a lost update leaves 3*1+1 = 4 or 3*1+2 = 5.
+    const finals: string[] = [];
+    const r0 = exploreExhaustively(cellsScenario(program, finals, '5,1,1'), input(program), MutantSet.none, {
+      preemptionBound: 0,
+      maxExecutions: 100,
+      reduction: true,
+    });
+    expect(r0.failure).toBeNull();
+    const r1 = exploreExhaustively(cellsScenario(program, [], '5,1,1'), input(program), MutantSet.none, {
+      preemptionBound: 1,
+      maxExecutions: 100,
+      reduction: true,
+    });
+    expect(r1.failure?.finding?.property).toBe('bad-final');
+    expect(r1.failure?.result.preemptions).toBe(1);
+  });
+
+  it('stops at the execution limit and says the space was not exhausted', () => {
+    const program: Program = [
+      [0, 1],
+      [1, 0],
+      [0, 1],
+    ];
+    const r = exploreExhaustively(cellsScenario(program, []), input(program), MutantSet.none, {
+      preemptionBound: 10,
+      maxExecutions: 3,
+      reduction: false,
+    });
+    expect(r).toMatchObject({ executions: 3, exhausted: false, failure: null });
+  });
+
+  const programArb: fc.Arbitrary<Program> = fc.array(
+    fc.array(fc.integer({ min: 0, max: CELLS - 1 }), { minLength: 1, maxLength: 2 }),
+    { minLength: 2, maxLength: 3 },
+  );
+
+  it('property: sleep-set reduction reaches exactly the final states of the full search, with no more executions', () => {
+    fc.assert(
+      fc.property(programArb, (program) => {
+        const full: string[] = [];
+        const reduced: string[] = [];
+        const opts = { preemptionBound: 100, maxExecutions: 5_000 };
+        const a = exploreExhaustively(cellsScenario(program, full), input(program), MutantSet.none, {
+          ...opts,
+          reduction: false,
+        });
+        const b = exploreExhaustively(cellsScenario(program, reduced), input(program), MutantSet.none, {
+          ...opts,
+          reduction: true,
+        });
+        expect(a.exhausted && b.exhausted).toBe(true);
+        expect([...new Set(reduced)].sort()).toEqual([...new Set(full)].sort());
+        expect(b.executions).toBeLessThanOrEqual(a.executions);
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+  });
+
+  it('threads on disjoint cells need a single execution with reduction and several without', () => {
+    const program: Program = [[0], [1], [2]];
+    const count = (reduction: boolean) =>
+      exploreExhaustively(cellsScenario(program, []), input(program), MutantSet.none, {
+        preemptionBound: 100,
+        maxExecutions: 5_000,
+        reduction,
+      });
+    const reduced = count(true);
+    const full = count(false);
+    expect(reduced.exhausted && full.exhausted).toBe(true);
+    expect(full.executions).toBeGreaterThan(1);
+    expect(reduced.executions).toBeLessThan(full.executions);
+    expect(reduced.pruned).toBeGreaterThan(0);
+  });
+});
+
+describe('gnt-sim search --strategy exhaustive', () => {
+  const base = {
+    scenarioModule: '',
+    seed: 3,
+    strategy: 'exhaustive' as const,
+    mutants: MutantSet.none,
+    outDir: null,
+    workers: 1,
+    clock: () => 0,
+    exhaustive: { preemptionBound: 2, maxExecutions: 300 },
+  };
+
+  it('finds the philosophers deadlock and shrinks it to two philosophers', async () => {
+    const s = await search({ ...base, scenario: philosophers as Scenario<unknown>, runs: 20 });
+    expect(s.findings).toHaveLength(1);
+    const f = s.findings[0];
+    expect(f?.finding.kind).toBe('deadlock');
+    expect(f?.replay.size.jobs).toBe(2);
+    expect(f?.replay.origin.strategy).toBe('exhaustive');
+  });
+
+  it('reports how many runs it exhausted when ordered philosophers never deadlock', async () => {
+    const s = await search({ ...base, scenario: orderedPhilosophers as Scenario<unknown>, runs: 4 });
+    expect(s.findings).toEqual([]);
+    expect(s.exploration).toMatchObject({ preemptionBound: 2, maxExecutions: 300 });
+    expect(s.exploration?.executions).toBeGreaterThanOrEqual(4);
+    expect(s.exploration?.runsExhausted).toBeGreaterThanOrEqual(0);
+    expect(s.exploration?.runsExhausted).toBeLessThanOrEqual(4);
+  });
+});
