@@ -8,6 +8,7 @@ import { ScenarioLoadError } from '../explore/scenario-loader.js';
 import { SEARCH_STRATEGIES } from '../explore/search.js';
 import { FaultPlanError } from '../sim/faults.js';
 import { TOOL_VERSION } from '../version.js';
+import { DEFAULT_DIAGRAM_DIR, runDiagramCommand } from './commands/diagram.js';
 import { runMutantsCommand, runScenariosCommand } from './commands/lists.js';
 import { runMergeCommand } from './commands/merge.js';
 import { runLocksCommand, runReplayCommand } from './commands/replay.js';
@@ -121,6 +122,15 @@ program
   .option('--out <file>', 'write the merged summary here')
   .option('--json', 'print the merged summary as JSON', false)
   .action((files: string[], o) => run(() => runMergeCommand(files, o, out))());
+
+program
+  .command('diagram')
+  .description('draw the state-transition diagram of a lifecycle model (DOT or SVG)')
+  .argument('[model]', 'model id (job-status, opcode-status, ...)')
+  .option('--format <format>', 'dot or svg', 'svg')
+  .option('--out <path>', `output file (default stdout); with --all a directory (default ${DEFAULT_DIAGRAM_DIR})`)
+  .option('--all', 'draw every model into a directory', false)
+  .action((model: string | undefined, o) => run(() => runDiagramCommand(model, o, out))());
 
 const USER_ERRORS = [UsageError, ReplayFileError, ScenarioLoadError, FaultPlanError];
 

@@ -1,0 +1,49 @@
+/** `gnt-sim diagram MODEL | --all`: the state-transition diagrams of the lifecycle models. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MODELS } from '../../../models/index.js';
+import { DIAGRAM_FORMATS, type DiagramFormat, modelDiagram, writeModelDiagrams } from '../../report/diagrams.js';
+import { type Output, UsageError } from '../output.js';
+
+/** Where `gnt-sim diagram --all` writes when no --out is given. */
+export const DEFAULT_DIAGRAM_DIR = 'reports/diagrams';
+
+export interface DiagramCliOptions {
+  readonly format: string;
+  readonly out?: string;
+  readonly all: boolean;
+}
+
+function formatOf(f: string): DiagramFormat {
+  if (!(DIAGRAM_FORMATS as readonly string[]).includes(f)) {
+    throw new UsageError(`--format must be one of ${DIAGRAM_FORMATS.join(', ')}, got "${f}"`);
+  }
+  return f as DiagramFormat;
+}
+
+export async function runDiagramCommand(
+  modelId: string | undefined,
+  o: DiagramCliOptions,
+  out: Output,
+): Promise<number> {
+  const format = formatOf(o.format);
+  const known = MODELS.map((m) => m.id).join(', ');
+  if (o.all) {
+    if (modelId !== undefined) throw new UsageError(`give a model or --all, not both (models: ${known})`);
+    const written = await writeModelDiagrams(o.out ?? DEFAULT_DIAGRAM_DIR, format);
+    for (const p of written) out.line(p);
+    return 0;
+  }
+  if (modelId === undefined) throw new UsageError(`name a model or use --all (models: ${known})`);
+  const model = MODELS.find((m) => m.id === modelId);
+  if (!model) throw new UsageError(`unknown model "${modelId}" (models: ${known})`);
+  const text = await modelDiagram(model, format);
+  if (o.out === undefined) {
+    process.stdout.write(text);
+  } else {
+    mkdirSync(dirname(o.out), { recursive: true });
+    writeFileSync(o.out, text);
+    out.line(o.out);
+  }
+  return 0;
+}
