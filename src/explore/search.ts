@@ -60,6 +60,12 @@ export interface FoundRecord {
   readonly replayPath: string | null;
 }
 
+/**
+ * Executions spent, after shrinking, on looking for a schedule of the shrunk parameters with
+ * fewer preemptions (iterative context bounding, as CHESS does).
+ */
+const PREEMPTION_SEARCH_EXECUTIONS = 1_500;
+
 /** Fresh schedules tried for a shrinking candidate before it counts as passing. */
 const SHRINK_ALTERNATIVES = 6;
 
@@ -217,8 +223,40 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
   });
   const extra = exploration ? { exploration } : {};
   if (!details.failed || !details.counterexample) return { found: null, coverage: coverage ?? [], ...extra };
-  const [g] = details.counterexample;
+  const [shrunk] = details.counterexample;
+  const g = fewestPreemptions(spec, shrunk, target as unknown as { kind: string; property: string });
   const { replay, finding } = makeReplay(spec, run, g, true);
   if (path) writeFileAtomic(path, serializeReplay(replay));
   return { found: { run, finding, replay, replayPath: path }, coverage: coverage ?? [], ...extra };
+}
+
+/**
+ * Shrinking removes preemptions one at a time and can stop at a local minimum: a schedule where
+ * no single preemption can go, though a different schedule needs fewer. With parameters and
+ * faults already small, bounded exhaustive exploration at 0, 1, 2... preemptions finds the
+ * failing schedule with the fewest preemptions (up to the reduction and the execution budget).
+ */
+function fewestPreemptions(spec: RunSpec, g: Generated, target: { kind: string; property: string }): Generated {
+  const [schedule, seed, world] = g;
+  const [, params, faults] = world;
+  const current = executeRun(
+    spec.scenario,
+    { seed, params, faults, schedule },
+    { mutants: spec.mutants, trace: 'hash', replayChoices: schedule.recorded },
+  ).result.preemptions;
+  let budget = PREEMPTION_SEARCH_EXECUTIONS;
+  for (let bound = 0; bound < current && budget > 0; bound++) {
+    const x = exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
+      preemptionBound: bound,
+      maxExecutions: budget,
+      reduction: true,
+    });
+    budget -= x.executions;
+    const f = x.failure?.finding;
+    if (x.failure && f && f.kind === target.kind && f.property === target.property) {
+      const choices = x.failure.result.choices;
+      return [{ kind: 'choices', choices, recorded: choices }, seed, world];
+    }
+  }
+  return g;
 }
