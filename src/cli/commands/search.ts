@@ -151,10 +151,16 @@ function printSummary(s: SearchSummary, outDir: string, out: Output): void {
   for (const f of s.findings) {
     out.line(out.red(out.bold(`FINDING at run ${f.run}: ${describeFinding(f.finding)}`)));
     const z = f.replay.size;
-    out.line(`  counterexample: ${z.jobs} jobs, ${z.faults} faults, ${z.preemptions} preemptions`);
+    out.line(
+      `  counterexample: ${plural(z.jobs, 'job')}, ${plural(z.faults, 'fault')}, ${plural(z.preemptions, 'preemption')}`,
+    );
     out.line(`  replay: gnt-sim replay ${f.replayPath}`);
   }
   out.line(
     `${s.runsDone} runs in ${(s.durationMs / 1000).toFixed(1)} s (${rate.toFixed(1)} runs/s); results in ${outDir}`,
   );
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
