@@ -54,6 +54,12 @@ export interface ScenarioInstance {
    * the world is healed, and the schedule becomes fair.
    */
   readonly livenessFromUs?: number;
+  /**
+   * Called once at `livenessFromUs`, after the world was calmed (probabilistic faults off,
+   * armed disk faults disarmed, network healed, later planned faults skipped): restart what the
+   * fault phase left down, so the liveness phase starts from a healed cluster.
+   */
+  onLiveness?(): void;
 }
 
 export interface BuildInput<P> {

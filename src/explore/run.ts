@@ -10,7 +10,7 @@ import type { FaultPlan } from '../sim/faults.js';
 import type { RunResult } from '../sim/kernel.js';
 import { type StrategySpec, strategyFromSpec } from '../sim/simulation.js';
 import { withFairSuffix } from '../sim/strategy.js';
-import type { TraceMode } from '../sim/trace.js';
+import type { TraceMode, TraceRecord } from '../sim/trace.js';
 import { createWorld, type SimWorld } from '../sim/world.js';
 import { type Schedule, scheduleToStrategy } from './schedule.js';
 
@@ -61,19 +61,36 @@ export function executeRun<P>(scenario: Scenario<P>, input: RunInput<P>, opts: R
   const checkers: Checker[] = genericCheckers();
   const lateViolations: Array<{ property: string; message: string; objects: readonly string[] }> = [];
   let running = true;
+  // The first violation ends the run; the trace record it makes must not raise another.
+  let violated = false;
   const ctx: CheckContext = {
     now: () => world.now(),
     violation: (property, message, objects = []) => {
+      if (violated) return;
+      violated = true;
       if (running) world.violation(property, message, objects);
       else lateViolations.push({ property, message, objects });
     },
   };
+  // Events of the build (spawns, process starts) are kept for the scenario's own checkers,
+  // which exist only once it is built, so they see the run from its first event too.
+  let buildEvents: TraceRecord[] | null = [];
   world.kernel.trace.observe((r) => {
+    buildEvents?.push(r);
     for (const c of checkers) c.onEvent?.(r, ctx);
   });
   const instance = scenario.build(world, { params: input.params, faults: input.faults, mutants: opts.mutants });
-  if (instance.livenessFromUs !== undefined) fairFromUs = instance.livenessFromUs;
-  checkers.push(...(instance.checkers ?? []));
+  if (instance.livenessFromUs !== undefined) {
+    fairFromUs = instance.livenessFromUs;
+    world.kernel.atTime(instance.livenessFromUs, () => {
+      world.calm();
+      instance.onLiveness?.();
+    });
+  }
+  const own = instance.checkers ?? [];
+  for (const r of buildEvents) for (const c of own) c.onEvent?.(r, ctx);
+  buildEvents = null;
+  checkers.push(...own);
   const result = world.run();
   running = false;
   for (const c of checkers) c.atEnd?.(result, ctx);

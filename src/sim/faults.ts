@@ -267,6 +267,11 @@ function applyRates(world: SimWorld, rates: FaultRates): void {
 export function injectFault(world: SimWorld, f: Fault): void {
   const event = `fault.${f.kind}`;
   const emit = world.kernel.emit.bind(world.kernel);
+  if (world.isCalm()) {
+    // The liveness phase promises a healed world: faults planned for later are not delivered.
+    emit(event, faultSubject(f), 'skipped', 'liveness-phase');
+    return;
+  }
   switch (f.kind) {
     case 'crash-process':
     case 'signal': {
@@ -325,5 +330,26 @@ export function injectFault(world: SimWorld, f: Fault): void {
       emit(event, f.disk, f.path ?? null, f.prefixChars ?? null);
       world.disk(f.disk).tearOnNextCrash({ path: f.path, prefixChars: f.prefixChars });
       return;
+  }
+}
+
+/** What a fault names, for its skip record. */
+function faultSubject(f: Fault): string {
+  switch (f.kind) {
+    case 'crash-process':
+    case 'restart-process':
+    case 'signal':
+      return `${f.node}/${f.process}`;
+    case 'crash-node':
+    case 'restart-node':
+      return f.node;
+    case 'partition':
+      return `${f.a}->${f.b}`;
+    case 'heal':
+      return f.a === undefined ? '*' : f.b === undefined ? f.a : `${f.a}<->${f.b}`;
+    case 'disk-error':
+    case 'disk-latency':
+    case 'torn-write':
+      return f.disk;
   }
 }

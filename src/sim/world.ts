@@ -136,6 +136,7 @@ export class SimWorld implements World {
   private readonly shared = new Map<string, SimDisk>();
   private readonly local = new Map<string, SimDisk>();
   private diskRates: DiskFaultRates = {};
+  private calmed = false;
 
   constructor(
     readonly kernel: Kernel,
@@ -224,11 +225,17 @@ export class SimWorld implements World {
    * them for the scenario to restart.
    */
   calm(): void {
+    this.calmed = true;
     this.kernel.emit('fault.calm', 'world');
     this.setDiskFaultRates({});
     for (const disk of this.disks()) disk.disarm();
     this.net.setLossRate(0);
     this.net.heal();
+  }
+
+  /** Whether the fault phase is over (`calm` was called): explicit faults due later are skipped. */
+  isCalm(): boolean {
+    return this.calmed;
   }
 
   /** Runs the simulation to its outcome (once). */
