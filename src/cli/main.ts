@@ -12,6 +12,7 @@ import { DEFAULT_DIAGRAM_DIR, runDiagramCommand } from './commands/diagram.js';
 import { runMutantsCommand, runScenariosCommand } from './commands/lists.js';
 import { runMergeCommand } from './commands/merge.js';
 import { runLocksCommand, runReplayCommand } from './commands/replay.js';
+import { runReportCommand } from './commands/report.js';
 import { runSearchCommand, type SearchCliOptions } from './commands/search.js';
 import { terminalOutput, UsageError } from './output.js';
 
@@ -131,6 +132,15 @@ program
   .option('--out <path>', `output file (default stdout); with --all a directory (default ${DEFAULT_DIAGRAM_DIR})`)
   .option('--all', 'draw every model into a directory', false)
   .action((model: string | undefined, o) => run(() => runDiagramCommand(model, o, out))());
+
+program
+  .command('report')
+  .description('write the HTML report of a search directory (or its summary.json) or of one replay file')
+  .argument('<path>', 'search output directory, its summary.json, or a replay file')
+  .option('--out <file>', 'write the HTML here (default DIR/index.html, or X.html next to X.replay.json)')
+  .option('--force', 'replay findings even if the scenario or tool version changed', false)
+  .option('--scenario-file <path>', 'load the scenario from this module')
+  .action((path: string, o) => run(() => runReportCommand(path, o, out))());
 
 const USER_ERRORS = [UsageError, ReplayFileError, ScenarioLoadError, FaultPlanError];
 

@@ -13,6 +13,7 @@ import {
 } from '../../explore/search.js';
 import { isMutantName, MutantSet } from '../../mutants/registry.js';
 import { type Output, UsageError } from '../output.js';
+import { writeSearchReport } from './report.js';
 
 /** Runs of a search when neither --runs nor --time is given. */
 export const DEFAULT_RUNS = 1000;
@@ -111,10 +112,13 @@ export async function runSearchCommand(
   });
   out.endProgress();
   writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summaryJson(summary), null, 2)}\n`);
+  // Every search leaves its HTML report (summary, coverage, findings with traces) next to it.
+  const reportPath = await writeSearchReport(outDir, summary, module);
   if (o.json) {
     out.line(JSON.stringify(summaryJson(summary), null, 2));
   } else {
     printSummary(summary, outDir, out);
+    out.line(`report: ${reportPath}`);
   }
   return summary.findings.length > 0 ? 1 : 0;
 }
