@@ -206,6 +206,9 @@ export class Virtlockd {
     this.inc = inc;
     inc.state = new DaemonState(yield* LockSpace.create(this.io(inc), null));
     this.world.net.serve(LOCKD_SERVICE, (method, payload, from) => this.handle(inc, method, payload, from));
+    // The main loop: requests arrive in threads of their own; the process lives until killed.
+    const forever = this.world.condition(`virtlockd.main:${self.label}`, { idle: true });
+    for (;;) yield* forever.wait();
   }
 
   private io(inc: Incarnation): LockSpaceIo {

@@ -1,0 +1,59 @@
+/**
+ * A small libvirt cluster in a simulated world: on every node a virtlockd and a libvirtd, with
+ * disk images on one shared disk mounted at `IMAGE_DIR` on every node (like a SAN or NFS
+ * export), so that the lock daemons of different nodes arbitrate through file locks on it.
+ */
+import { mountedStorage } from '../../lockd/config.js';
+import { Virtlockd } from '../../lockd/virtlockd.js';
+import type { MutantSet } from '../../mutants/registry.js';
+import type { World } from '../../sim/ports.js';
+import { Hypervisor, type LockManagerName } from './hypervisor.js';
+
+/** Where the shared image disk is mounted on every node. */
+export const IMAGE_DIR = '/var/lib/libvirt/images';
+
+export interface LibvirtClusterOptions {
+  readonly nodes: readonly string[];
+  /** Name of the world's shared disk holding the images (it must be declared in the world). */
+  readonly sharedDisk: string;
+  /** Image file names under `IMAGE_DIR`, created empty at start. */
+  readonly images: readonly string[];
+  readonly lockManager: LockManagerName;
+  /** Content of `qemu-lockd.conf` (none: defaults, i.e. direct mode with auto disk leases). */
+  readonly lockdConfig?: string;
+  readonly mutants: MutantSet;
+  readonly guestWriteEveryUs?: number;
+}
+
+export interface LibvirtCluster {
+  readonly hypervisors: ReadonlyMap<string, Hypervisor>;
+  readonly lockDaemons: ReadonlyMap<string, Virtlockd>;
+}
+
+export function imagePath(image: string): string {
+  return `${IMAGE_DIR}/${image}`;
+}
+
+export function startLibvirtCluster(world: World, opts: LibvirtClusterOptions): LibvirtCluster {
+  const hypervisors = new Map<string, Hypervisor>();
+  const lockDaemons = new Map<string, Virtlockd>();
+  for (const node of opts.nodes) {
+    const storage = mountedStorage(world, node, [{ prefix: IMAGE_DIR, disk: opts.sharedDisk }]);
+    if (opts.lockManager === 'lockd') {
+      lockDaemons.set(node, Virtlockd.start(world, { node, storage, mutants: opts.mutants }));
+    }
+    hypervisors.set(
+      node,
+      Hypervisor.start(world, {
+        node,
+        lockManager: opts.lockManager,
+        storage,
+        mutants: opts.mutants,
+        images: opts.images.map(imagePath),
+        ...(opts.lockdConfig !== undefined ? { lockdConfig: opts.lockdConfig } : {}),
+        ...(opts.guestWriteEveryUs !== undefined ? { guestWriteEveryUs: opts.guestWriteEveryUs } : {}),
+      }),
+    );
+  }
+  return { hypervisors, lockDaemons };
+}
