@@ -34,7 +34,12 @@ describe('gnt-sim input errors exit 2 with a one-line reason', () => {
   it('a malformed number', () =>
     expectUsageError(gntSim('search', '--runs', 'ten'), /--runs must be a positive integer/));
   it('an unknown strategy', () =>
-    expectUsageError(gntSim('search', '--strategy', 'psychic'), /Allowed choices are random, pct, swarm/));
+    expectUsageError(gntSim('search', '--strategy', 'psychic'), /Allowed choices are random, pct, swarm, exhaustive/));
+  it('an exhaustive bound without the exhaustive strategy', () =>
+    expectUsageError(
+      gntSim('search', '--preemptions', '3'),
+      /--preemptions and --max-executions apply only to --strategy exhaustive/,
+    ));
   it('an unknown mutant', () =>
     expectUsageError(gntSim('search', '--mutant', 'no-such-bug'), /unknown mutant "no-such-bug"/));
   it('a malformed shard', () => expectUsageError(gntSim('search', '--shard', '3/2'), /--shard must be i\/n/));
