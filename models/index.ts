@@ -3,7 +3,9 @@
  * Append new machines (lock, libvirt objects) here.
  */
 import type { AnyStateMachine } from 'xstate';
+import { domainLockMachine } from './domain-lock.machine.js';
 import { jobStatusMachine } from './job-status.machine.js';
+import { lockResourceMachine } from './lock-resource.machine.js';
 import { opcodeStatusMachine } from './opcode-status.machine.js';
 
 export interface ModelEntry {
@@ -18,6 +20,13 @@ export interface ModelEntry {
 export const MODELS: readonly ModelEntry[] = [
   { id: 'job-status', title: 'Ganeti job status', machine: jobStatusMachine, traceKind: 'job.status' },
   { id: 'opcode-status', title: 'Ganeti opcode status', machine: opcodeStatusMachine, traceKind: 'opcode.status' },
+  {
+    id: 'domain-lock',
+    title: 'libvirt domain lock lifecycle',
+    machine: domainLockMachine,
+    traceKind: 'libvirt.domain',
+  },
+  { id: 'lock-resource', title: 'libvirt lock resource', machine: lockResourceMachine, traceKind: 'libvirt.resource' },
 ];
 
 export function findModel(id: string): ModelEntry {
@@ -26,4 +35,4 @@ export function findModel(id: string): ModelEntry {
   return m;
 }
 
-export { jobStatusMachine, opcodeStatusMachine };
+export { domainLockMachine, jobStatusMachine, lockResourceMachine, opcodeStatusMachine };

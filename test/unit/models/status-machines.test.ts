@@ -77,10 +77,12 @@ describe('status models', () => {
     expect(pairsOf(opcodeStatusMachine)).toEqual([...SPEC_OPCODE_PAIRS].sort());
   });
 
-  it('MODELS lists both machines with their trace kinds', () => {
+  it('MODELS lists every machine with its trace kind', () => {
     expect(MODELS.map((m) => [m.id, m.machine.id, m.traceKind])).toEqual([
       ['job-status', 'job-status', 'job.status'],
       ['opcode-status', 'opcode-status', 'opcode.status'],
+      ['domain-lock', 'domain-lock', 'libvirt.domain'],
+      ['lock-resource', 'lock-resource', 'libvirt.resource'],
     ]);
     expect(findModel('job-status').machine).toBe(jobStatusMachine);
     expect(() => findModel('nope')).toThrow(/no model 'nope'/);
