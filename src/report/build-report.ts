@@ -41,6 +41,8 @@ export interface ReplayedFinding {
   readonly run?: number;
   readonly replayPath?: string;
   readonly counterexample?: RecordedCounterexample;
+  /** Why the finding was not replayed (no replay file, unknown or changed scenario). */
+  readonly notReplayed?: string;
   /** Present when the finding was replayed with a full trace. */
   readonly replay?: {
     readonly reproduced: boolean;
@@ -143,7 +145,9 @@ export async function buildReportHtml(input: ReportInput): Promise<string> {
       ...(c ? { counterexample: { ...c, choices: c.choices.length } } : {}),
       ...(r
         ? { replay: { reproduced: r.reproduced, differences: r.differences, ...(r.note ? { note: r.note } : {}) } }
-        : {}),
+        : f.notReplayed
+          ? { replay: { reproduced: false, differences: [f.notReplayed], note: 'not replayed' } }
+          : {}),
       diagrams: await findingDiagrams(f, i, models),
       ...(r
         ? {

@@ -184,7 +184,7 @@ function findingHtml(f: ReportFinding, index: number): string {
       `<p>${c.size.jobs} jobs, ${c.size.faults} faults, ${c.size.preemptions} preemptions; kernel seed ${c.seed}; ${c.choices} schedule choices; mutants ${esc(c.mutants.join(', ') || 'none')}</p>`,
     );
     parts.push(
-      `<pre class="params">parameters ${esc(JSON.stringify(c.params, null, 2))}\nfaults ${esc(JSON.stringify(c.faults, null, 2))}</pre>`,
+      `<details><summary>parameters and fault plan</summary><pre class="params">parameters ${esc(JSON.stringify(c.params, null, 2))}\nfaults ${esc(JSON.stringify(c.faults, null, 2))}</pre></details>`,
     );
   }
   if (f.diagrams.length > 0) parts.push('<h3>Diagrams</h3>', ...f.diagrams.map(figure));

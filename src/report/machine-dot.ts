@@ -163,7 +163,7 @@ export function coverageDot(model: ModelEntry, counts: Readonly<Record<string, n
   const lines = header(
     model,
     g,
-    `${model.title} (${model.id}): coverage, ${taken} of ${pairs.length} state changes taken`,
+    `${model.title} (${model.id})\ncoverage: ${taken} of ${pairs.length} state changes taken`,
   );
   lines.push(
     ...stateLines(
@@ -236,7 +236,7 @@ export function pathDot(model: ModelEntry, object: string, path: readonly PathSt
   const known = new Set(g.states.map((s) => s.id));
   const visited = new Set(path.map((p) => p.to));
   const last = path[path.length - 1];
-  const lines = header(model, g, `${object} on ${model.title} (${model.id}): ${path.length} status changes`);
+  const lines = header(model, g, `${object} on ${model.title} (${model.id})\n${path.length} status changes, in order`);
   lines.push(
     ...stateLines(
       g,

@@ -128,7 +128,7 @@ describe('coverage overlay', () => {
 
   it('labels each state change with its count, greys never-taken ones and marks never-reached states', () => {
     const dot = coverageDot(job, { '->queued': 3, 'queued->waiting': 3, 'waiting->running': 2, 'running->success': 2 });
-    expect(dot).toContain('3 of 13 state changes taken');
+    expect(dot).toContain('coverage: 3 of 13 state changes taken');
     expect(dot).toMatch(/"queued" -> "waiting" \[label="PICKED\\n3x", color="#1f5fbf"/);
     expect(dot).toMatch(
       /"waiting" -> "queued" \[label="QUEUE_SHUTDOWN\\nMASTER_RESTARTED\\n0x", color="#a0a0a0", fontcolor="#a0a0a0", style="dashed"/,
@@ -140,7 +140,7 @@ describe('coverage overlay', () => {
 
   it('an empty coverage draws every state change greyed and every state but none reached', () => {
     const dot = coverageDot(job, {});
-    expect(dot).toContain('0 of 13 state changes taken');
+    expect(dot).toContain('coverage: 0 of 13 state changes taken');
     expect(dot.match(/class="transition never-taken"/g)?.length).toBe(13);
     expect(dot.match(/never reached/g)?.length).toBe(7);
   });

@@ -88,11 +88,11 @@ async function replayed(
   coverage?: Record<string, Record<string, number>>;
   problem?: string;
 }> {
-  if (scenario instanceof Error) return { problem: `not replayed: ${scenario.message}` };
+  if (scenario instanceof Error) return { problem: scenario.message };
   try {
     checkCompatible(file, scenario, force);
   } catch (e) {
-    if (e instanceof ReplayFileError) return { problem: `not replayed: ${e.message}` };
+    if (e instanceof ReplayFileError) return { problem: e.message };
     throw e;
   }
   const r = replayFinding(file, scenario);
@@ -117,7 +117,7 @@ function unreplayed(f: SummaryFinding, problem: string, file?: ReplayFile): Repl
     run: f.run,
     ...(f.replayPath ? { replayPath: f.replayPath } : {}),
     ...(file ? { counterexample: counterexampleOf(file) } : {}),
-    replay: { reproduced: false, differences: [problem], note: 'not replayed', records: [], threadNames: new Map() },
+    notReplayed: problem,
   };
 }
 
@@ -151,7 +151,7 @@ export async function searchReportHtml(dir: string, summary: SummaryFile, o: Sea
     }
     const r = await replayed(file, scenario, o.force);
     if (!r.replay) {
-      findings.push(unreplayed(f, r.problem ?? 'not replayed', file));
+      findings.push(unreplayed(f, r.problem ?? 'unknown reason', file));
       continue;
     }
     findings.push({
