@@ -10,7 +10,7 @@
  * filters of the first viewer on load, so a report link can point at a moment of the trace.
  * Clicking anything carrying `data-step` (swimlane marks) jumps its section's viewer there.
  */
-export const VIEWER_SCRIPT = String.raw`
+export const VIEWER_SCRIPT = `
 (function () {
   'use strict';
   var MAX_ROWS = 2000;
