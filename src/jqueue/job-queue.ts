@@ -202,7 +202,7 @@ export class JobQueue implements WorkerQueue, RecoveryHost {
     return yield* this.withLock(false, function* (this: JobQueue) {
       this.requireOpen();
       this.requireNonDrained();
-      const jobIds = yield* this.newSerialsUnlocked(jobs.length);
+      const jobIds = yield* this.newSerialsUnlocked(jobs.length, true);
       const [results, added] = yield* this.submitManyJobsUnlocked(jobs, jobIds, []);
       this.enqueueJobsUnlocked(added);
       return results;
@@ -282,14 +282,15 @@ export class JobQueue implements WorkerQueue, RecoveryHost {
    * `_NewSerialsUnlocked`: `count` new ids `last+1 .. last+count`. The serial file is written
    * before the ids are handed out, so an id is never given twice, even across a crash.
    */
-  private *newSerialsUnlocked(count: number): Proc<number[]> {
+  private *newSerialsUnlocked(count: number, forSubmitMany = false): Proc<number[]> {
     pyAssert(Number.isInteger(count) && count >= 0, `invalid count ${count}`);
     if (count === 0) return [];
     const serial = this.lastSerial + count;
     yield* this.store.writeSerial(serial);
-    // MUTANT(serial-off-by-one): Ganeti 3c88bf36e — the ids start at the last used id instead of
-    // the one after it, so the first new job reuses the previous job's id.
-    const first = this.mutants.has('serial-off-by-one') ? this.lastSerial : this.lastSerial + 1;
+    // MUTANT(serial-off-by-one): Ganeti 3c88bf36e — submit-many's ids start at the last used id
+    // instead of the one after it, so its first job reuses the id of the job submitted before it.
+    const offByOne = forSubmitMany && this.mutants.has('serial-off-by-one');
+    const first = offByOne ? this.lastSerial : this.lastSerial + 1;
     const ids = Array.from({ length: count }, (_, i) => first + i);
     this.lastSerial = serial;
     return ids;
