@@ -126,12 +126,13 @@ export class Virtlockd {
 
   /** The live daemon process, or null while it is down. */
   process(): ProcessRef | null {
-    return this.inc?.proc.isAlive() ? this.inc.proc : null;
+    return this.world.processes.findProcess(this.opts.node, LOCKD_SERVICE);
   }
 
-  /** Starts the daemon again after a crash (systemd socket activation). */
+  /** Starts the daemon again after a crash (systemd socket activation); a no-op while it runs. */
   restart(): ProcessRef {
-    return this.world.processes.restartProcess(this.opts.node, LOCKD_SERVICE);
+    const running = this.world.processes.findProcess(this.opts.node, LOCKD_SERVICE);
+    return running ?? this.world.processes.restartProcess(this.opts.node, LOCKD_SERVICE);
   }
 
   /**

@@ -118,7 +118,8 @@ export class Hypervisor {
 
   /** libvirtd dies and comes back; QEMUs and their locks are untouched (spec §1.4). */
   restartLibvirtd(): void {
-    if (this.libvirtd?.isAlive()) this.world.processes.crashProcess(this.libvirtd, 'restart');
+    const running = this.world.processes.findProcess(this.opts.node, LIBVIRTD);
+    if (running) this.world.processes.crashProcess(running, 'restart');
     this.world.processes.restartProcess(this.opts.node, LIBVIRTD);
   }
 

@@ -1,0 +1,373 @@
+/**
+ * Domain lifecycles under the libvirt lock manager (seed 004; spec `libvirt.md`).
+ *
+ * Two nodes, each with a virtlockd and a libvirtd using the `lockd` plugin in direct mode (the
+ * disk images themselves are locked, on a shared disk both nodes mount). A few domains share a
+ * small pool of images, so their disks collide: exclusive, shareable or readonly. Each domain has
+ * a thread that runs its operations at generated times: start (or start paused), suspend,
+ * resume, destroy, save/restore, disk hotplug (with an occasional failing later step) and
+ * unplug, live migration to the other node, and "failover" (starting it on the other node while
+ * it may still run: what the lock manager exists to refuse). A fault thread meanwhile crashes
+ * or re-execs a lock daemon, restarts a libvirtd, closes a QEMU's lock connection, crashes a
+ * QEMU, or slows the shared storage. Operations that libvirt refuses fail (the conflicts the
+ * lock manager reports are job failures, never waits); the guests write to their read-write
+ * disks while their vCPUs run, and the checkers judge what they wrote.
+ *
+ * Checkers: `src/check/libvirt-*.ts` (MX, HOLD, FREE, REEXEC, KILL, LEAK) and the two libvirt
+ * lifecycle models. The run ends a little over the kill bound after the last operation, so that
+ * "lock lost ⇒ killed" is decided.
+ */
+import fc from 'fast-check';
+import { libvirtCheckers } from '../src/check/libvirt-checkers.js';
+import type { DomainDef, DomainDisk } from '../src/cluster/hypervisor/domain.js';
+import {
+  type Hypervisor,
+  imagePath,
+  type LibvirtCluster,
+  migrate,
+  startLibvirtCluster,
+} from '../src/cluster/hypervisor/index.js';
+import { LOCKD_KILL_BOUND_US } from '../src/lockd/constants.js';
+import { isVirError } from '../src/lockd/errors.js';
+import type { FaultPlan } from '../src/sim/faults.js';
+import type { Proc } from '../src/sim/ports.js';
+import type { SimWorld } from '../src/sim/world.js';
+import type { BuildInput, Scenario, ScenarioInstance } from './scenario.js';
+
+export type LifecycleOpKind =
+  | 'start'
+  | 'start-paused'
+  | 'suspend'
+  | 'resume'
+  | 'destroy'
+  | 'save'
+  | 'restore'
+  | 'attach'
+  | 'detach'
+  | 'migrate'
+  | 'failover';
+
+export interface LifecycleOp {
+  readonly atUs: number;
+  readonly kind: LifecycleOpKind;
+  /** Image index for `attach`; disk index for `detach`. */
+  readonly arg: number;
+  /** `attach`: a step after the lock fails, so the hotplug rolls back. */
+  readonly fail: boolean;
+}
+
+export interface LifecycleDisk {
+  readonly image: number;
+  readonly shared: boolean;
+  readonly readonly: boolean;
+}
+
+export interface LifecycleDomain {
+  /** Index of the node it is defined and started on. */
+  readonly home: number;
+  readonly disks: readonly LifecycleDisk[];
+  readonly ops: readonly LifecycleOp[];
+}
+
+export type LifecycleFaultKind =
+  | 'lockd-crash'
+  | 'lockd-reexec'
+  | 'libvirtd-restart'
+  | 'conn-drop'
+  | 'qemu-crash'
+  | 'storage-latency';
+
+export interface LifecycleFault {
+  readonly atUs: number;
+  readonly kind: LifecycleFaultKind;
+  readonly node: number;
+  readonly domain: number;
+}
+
+export interface LifecycleParams {
+  readonly images: number;
+  readonly domains: readonly LifecycleDomain[];
+  readonly faults: readonly LifecycleFault[];
+}
+
+const NODES = ['node1', 'node2'] as const;
+const GRID_US = 50_000;
+const OP_KINDS: readonly LifecycleOpKind[] = [
+  'start',
+  'start-paused',
+  'suspend',
+  'resume',
+  'destroy',
+  'save',
+  'restore',
+  'attach',
+  'detach',
+  'migrate',
+  'failover',
+];
+const FAULT_KINDS: readonly LifecycleFaultKind[] = [
+  'lockd-crash',
+  'lockd-reexec',
+  'libvirtd-restart',
+  'conn-drop',
+  'qemu-crash',
+  'storage-latency',
+];
+/** Which feature switches an operation kind on (start and resume are always on). */
+const OP_FEATURE: Readonly<Record<LifecycleOpKind, string | null>> = {
+  start: null,
+  'start-paused': 'op:suspend',
+  suspend: 'op:suspend',
+  resume: null,
+  destroy: 'op:destroy',
+  save: 'op:save',
+  restore: 'op:save',
+  attach: 'op:hotplug',
+  detach: 'op:hotplug',
+  migrate: 'op:migrate',
+  failover: 'op:failover',
+};
+const FEATURES = [
+  'op:suspend',
+  'op:destroy',
+  'op:save',
+  'op:hotplug',
+  'op:migrate',
+  'op:failover',
+  'disk:shared',
+  'disk:readonly',
+  ...FAULT_KINDS.map((k) => `fault:${k}`),
+] as const;
+
+const gridTime = (max: number) => fc.integer({ min: 0, max }).map((n) => n * GRID_US);
+
+function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LifecycleParams> {
+  const opKinds = OP_KINDS.filter((k) => {
+    const f = OP_FEATURE[k];
+    return f === null || on.has(f);
+  });
+  const faultKinds = FAULT_KINDS.filter((k) => on.has(`fault:${k}`));
+  return fc.integer({ min: 1, max: 3 }).chain((images) => {
+    const disk = fc.record({
+      image: fc.nat(images - 1),
+      shared: on.has('disk:shared') ? fc.boolean() : fc.constant(false),
+      readonly: on.has('disk:readonly') ? fc.boolean() : fc.constant(false),
+    });
+    const op = fc.record({
+      atUs: gridTime(20),
+      kind: fc.constantFrom(...opKinds),
+      arg: fc.nat(2),
+      fail: fc.boolean(),
+    });
+    const domain = fc.record({
+      home: fc.nat(NODES.length - 1),
+      disks: fc.array(disk, { minLength: 1, maxLength: 2 }),
+      // Every domain starts first; the rest is shuffled in time.
+      ops: fc
+        .array(op, { maxLength: 4 })
+        .map((ops) => [
+          { atUs: 0, kind: 'start' as const, arg: 0, fail: false },
+          ...[...ops].sort((a, b) => a.atUs - b.atUs),
+        ]),
+    });
+    const fault = fc.record({
+      atUs: gridTime(20),
+      kind: faultKinds.length > 0 ? fc.constantFrom(...faultKinds) : fc.constant('lockd-reexec' as const),
+      node: fc.nat(NODES.length - 1),
+      domain: fc.nat(3),
+    });
+    return fc.record({
+      images: fc.constant(images),
+      domains: fc.array(domain, { minLength: 1, maxLength: 4 }),
+      faults: faultKinds.length > 0 ? fc.array(fault, { maxLength: 3 }) : fc.constant([]),
+    });
+  });
+}
+
+function domainName(i: number): string {
+  return `dom${i + 1}`;
+}
+
+function imageName(i: number): string {
+  return `disk${i + 1}.img`;
+}
+
+function diskOf(d: LifecycleDisk, index: number): DomainDisk {
+  return {
+    target: `vd${String.fromCharCode(97 + index)}`,
+    source: { path: imagePath(imageName(d.image)), type: 'file', shared: d.shared, readonly: d.readonly },
+  };
+}
+
+function defOf(d: LifecycleDomain, i: number): DomainDef {
+  return {
+    name: domainName(i),
+    uuid: `00000000-0000-0000-0000-00000000000${i + 1}`,
+    leases: [],
+    disks: d.disks.map(diskOf),
+  };
+}
+
+/** The hypervisor where the domain is active, or its home when it runs nowhere. */
+function whereIs(cluster: LibvirtCluster, name: string, home: string): Hypervisor {
+  for (const hv of cluster.hypervisors.values()) {
+    if (hv.domain(name)?.state !== undefined && hv.domain(name)?.state !== 'shutoff') return hv;
+  }
+  return cluster.hypervisors.get(home) as Hypervisor;
+}
+
+function otherNode(node: string): string {
+  return node === NODES[0] ? NODES[1] : NODES[0];
+}
+
+function* runOp(cluster: LibvirtCluster, d: LifecycleDomain, i: number, op: LifecycleOp): Proc<void> {
+  const name = domainName(i);
+  const home = NODES[d.home % NODES.length] as string;
+  const hv = whereIs(cluster, name, home);
+  switch (op.kind) {
+    case 'start':
+      return yield* hv.start(name);
+    case 'start-paused':
+      return yield* hv.start(name, { paused: true });
+    case 'suspend':
+      return yield* hv.suspend(name);
+    case 'resume':
+      return yield* hv.resume(name);
+    case 'destroy':
+      return yield* hv.destroy(name);
+    case 'save':
+      return yield* hv.save(name);
+    case 'restore':
+      return yield* hv.restore(name);
+    case 'attach': {
+      const disk = diskOf({ image: op.arg, shared: false, readonly: false }, 2 + op.arg);
+      return yield* hv.attachDisk(name, disk, { failAfterLock: op.fail });
+    }
+    case 'detach': {
+      const disks = hv.domain(name)?.def.disks ?? [];
+      const disk = disks[op.arg % Math.max(1, disks.length)];
+      if (disk) yield* hv.detachDisk(name, disk.target);
+      return;
+    }
+    case 'migrate': {
+      const dst = cluster.hypervisors.get(otherNode(hv.node)) as Hypervisor;
+      return yield* migrate(hv, dst, name);
+    }
+    case 'failover': {
+      // The other node starts the domain as if its old primary were gone.
+      const dst = cluster.hypervisors.get(otherNode(hv.node)) as Hypervisor;
+      const def = hv.domain(name)?.def ?? defOf(d, i);
+      if (dst.domain(name)?.state === undefined || dst.domain(name)?.state === 'shutoff') dst.define(def);
+      return yield* dst.start(name);
+    }
+  }
+}
+
+function* runDomain(world: SimWorld, cluster: LibvirtCluster, d: LifecycleDomain, i: number): Proc<void> {
+  for (const op of d.ops) {
+    if (op.atUs > world.now()) yield* world.sleep(op.atUs - world.now());
+    try {
+      yield* runOp(cluster, d, i, op);
+    } catch (e) {
+      if (!isVirError(e)) throw e; // libvirt refused: the job fails, the workload goes on
+    }
+  }
+}
+
+function* runFault(world: SimWorld, cluster: LibvirtCluster, params: LifecycleParams, f: LifecycleFault): Proc<void> {
+  const node = NODES[f.node % NODES.length] as string;
+  const daemon = cluster.lockDaemons.get(node);
+  const name = domainName(f.domain % params.domains.length);
+  const qemu = () => {
+    for (const hv of cluster.hypervisors.values()) {
+      const q = hv.domain(name)?.qemu;
+      if (q) return { hv, q };
+    }
+    return null;
+  };
+  switch (f.kind) {
+    case 'lockd-crash': {
+      const p = daemon?.process();
+      if (!daemon || !p) return;
+      world.processes.crashProcess(p, 'fault');
+      daemon.restart(); // systemd socket activation brings up an empty daemon
+      return;
+    }
+    case 'lockd-reexec':
+      if (daemon) yield* daemon.reexec();
+      return;
+    case 'libvirtd-restart':
+      cluster.hypervisors.get(node)?.restartLibvirtd();
+      return;
+    case 'conn-drop': {
+      const at = qemu();
+      if (at) cluster.lockDaemons.get(at.hv.node)?.dropOwnerConnection(at.q.pid);
+      return;
+    }
+    case 'qemu-crash': {
+      const at = qemu();
+      if (at) world.processes.crashProcess(at.q.proc, 'fault');
+      return;
+    }
+    case 'storage-latency':
+      world.disk('san').slowNext(20_000, 4);
+      return;
+  }
+}
+
+export const scenario: Scenario<LifecycleParams> = {
+  id: 'libvirt-domain-lifecycle',
+  title: 'libvirt domain lifecycles under the lockd lock manager',
+  description:
+    'Domains sharing disk images start, pause, resume, hotplug, migrate, save and fail over on two nodes while lock ' +
+    'daemons crash or re-exec, libvirtd restarts, lock connections drop and QEMUs crash; guests write their disks',
+  seeds: ['004'],
+  mutants: ['release-all-leases', 'release-without-kill', 'acquire-after-resume', 'lease-release-noop'],
+  features: FEATURES,
+  budget: { maxSteps: 300_000, maxTimeUs: 60_000_000 },
+  source: import.meta.url,
+  params: paramsArb,
+  faults: () => fc.constant<FaultPlan>({}),
+  size: (input: BuildInput<LifecycleParams>) => ({
+    jobs: input.params.domains.length,
+    faults: input.params.faults.length,
+  }),
+  build(world, { params, mutants }): ScenarioInstance {
+    const cluster = startLibvirtCluster(world, {
+      nodes: NODES,
+      sharedDisk: 'san',
+      images: Array.from({ length: params.images }, (_, i) => imageName(i)),
+      lockManager: 'lockd',
+      mutants,
+    });
+    params.domains.forEach((d, i) => {
+      cluster.hypervisors.get(NODES[d.home % NODES.length] as string)?.define(defOf(d, i));
+    });
+    // Operations start once the daemons are up; the run ends after the kill bound has passed.
+    const startUs = GRID_US;
+    const lastUs = Math.max(
+      0,
+      ...params.domains.flatMap((d) => d.ops.map((o) => o.atUs)),
+      ...params.faults.map((f) => f.atUs),
+    );
+    const endUs = startUs + lastUs + LOCKD_KILL_BOUND_US + 2 * GRID_US;
+    params.domains.forEach((d, i) => {
+      const shifted = { ...d, ops: d.ops.map((o) => ({ ...o, atUs: o.atUs + startUs })) };
+      world.spawn(`domain${i + 1}`, function* () {
+        yield* runDomain(world, cluster, shifted, i);
+        if (world.now() < endUs) yield* world.sleep(endUs - world.now());
+      });
+    });
+    if (params.faults.length > 0) {
+      const faults = [...params.faults].sort((a, b) => a.atUs - b.atUs);
+      world.spawn('faults', function* () {
+        for (const f of faults) {
+          const at = f.atUs + startUs;
+          if (at > world.now()) yield* world.sleep(at - world.now());
+          yield* runFault(world, cluster, params, f);
+        }
+      });
+    }
+    return { checkers: libvirtCheckers({ directMode: true }) };
+  },
+};

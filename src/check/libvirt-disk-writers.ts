@@ -1,0 +1,78 @@
+/**
+ * MX for disks (libvirt spec §6.4, invariants 8 and 10, and the issue's "no disk is written by
+ * two domains unless its access mode allows it"), judged from what the guests actually wrote.
+ *
+ * A QEMU is an active writer of a disk from its `guest.write` until its vCPUs stop, it unplugs
+ * the disk, or it dies. A write while another live QEMU is an active writer of the same disk,
+ * one of them in exclusive mode, is a violation (`MX`); migration hand-over is covered because
+ * the source stops before the destination starts. A write by a QEMU that does not hold the
+ * disk's lock in any lock daemon (direct mode: the image path in the default lockspace) breaks
+ * "running ⇒ holds" (`HOLD`).
+ *
+ * The documented unsafe window is not a finding: a QEMU whose lock daemon crashed runs on
+ * unprotected (spec §2.4), so its writes are excused, and so are writes that conflict with it.
+ */
+import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+import type { TraceRecord } from '../sim/trace.js';
+import { LibvirtView } from './libvirt-view.js';
+
+export interface DiskWritersOptions {
+  /** Also check HOLD: disks are locked directly (the image path in the default lockspace). */
+  readonly directMode: boolean;
+}
+
+export function libvirtDiskWritersChecker(opts: DiskWritersOptions): Checker {
+  const view = new LibvirtView();
+  /** path -> writer pid -> [mode, subject]. */
+  const active = new Map<string, Map<number, [string, string]>>();
+  const stopWriting = (pid: number) => {
+    for (const writers of active.values()) writers.delete(pid);
+  };
+  return {
+    name: 'libvirt-disk-writers',
+    onEvent(r: TraceRecord, ctx: CheckContext) {
+      const died = view.observe(r);
+      if (died !== null) {
+        stopWriting(died);
+        return;
+      }
+      if (r.kind === 'guest.cpus' && r.fields[0] === 'stopped') {
+        const pid = Number(r.subject.slice(r.subject.lastIndexOf('/') + 1));
+        stopWriting(pid);
+      } else if (r.kind === 'guest.detach') {
+        const pid = r.fields[1];
+        if (typeof pid === 'number') active.get(r.subject)?.delete(pid);
+      } else if (r.kind === 'guest.write') {
+        const [who, pid, mode] = r.fields;
+        if (typeof pid !== 'number' || typeof who !== 'string' || typeof mode !== 'string') return;
+        let writers = active.get(r.subject);
+        if (!writers) {
+          writers = new Map();
+          active.set(r.subject, writers);
+        }
+        const excused = view.isUnprotected(pid);
+        for (const [other, [otherMode, otherWho]] of writers) {
+          if (other === pid || view.isDead(other) || excused || view.isUnprotected(other)) continue;
+          if (mode === 'exclusive' || otherMode === 'exclusive') {
+            ctx.violation(
+              'MX',
+              `disk ${r.subject}: ${who} writes it (${mode}) while ${otherWho} writes it (${otherMode})`,
+              [r.subject, who, otherWho],
+            );
+            return;
+          }
+        }
+        writers.set(pid, [mode, who]);
+        if (opts.directMode && !excused) {
+          const holds = view.recordsOf(`|${r.subject}`).some(([, rec]) => rec.owners.includes(pid));
+          if (!holds) {
+            ctx.violation('HOLD', `disk ${r.subject}: ${who} writes it while its vCPUs run without holding its lock`, [
+              r.subject,
+              who,
+            ]);
+          }
+        }
+      }
+    },
+  };
+}
