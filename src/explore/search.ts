@@ -66,8 +66,11 @@ export interface FoundRecord {
  */
 const PREEMPTION_SEARCH_EXECUTIONS = 1_500;
 
+/** Executions a search spends on shrinking one finding at most (see `searchRun`). */
+const SHRINK_EXECUTION_BUDGET = 20_000;
+
 /** Fresh schedules tried for a shrinking candidate before it counts as passing. */
-const SHRINK_ALTERNATIVES = 6;
+const SHRINK_ALTERNATIVES = 12;
 
 /** The fast-check seed of run `run` of a search seeded `seed`. */
 export function runSeed(seed: number, run: number): number {
@@ -169,21 +172,30 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
   let current: Schedule | null = null;
   const sameBug = (f: Finding | null) =>
     f !== null && (target === null || (f.kind === target.kind && f.property === target.property));
+  // Executions spent on shrinking candidates; past the budget every candidate counts as
+  // passing, so shrinking ends at the same counterexample on a fast or a slow machine.
+  let shrinkExecutions = 0;
   const property = fc.property(arbitraryFor(spec), (g) => {
     const [schedule, seed, [, params, faults]] = g;
-    const attempt = (s: Schedule) =>
-      executeRun(spec.scenario, { seed, params, faults, schedule: s }, { mutants: spec.mutants, trace: 'hash' });
+    if (target !== null && shrinkExecutions >= SHRINK_EXECUTION_BUDGET) return true;
+    const attempt = (s: Schedule) => {
+      if (target !== null) shrinkExecutions++;
+      return executeRun(spec.scenario, { seed, params, faults, schedule: s }, { mutants: spec.mutants, trace: 'hash' });
+    };
     const paramsCandidate = target !== null && schedule === current;
-    const explore = (maxExecutions: number) =>
-      exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
-        preemptionBound: limits.preemptionBound,
+    const explore = (preemptionBound: number, maxExecutions: number) => {
+      const x = exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
+        preemptionBound,
         maxExecutions,
         reduction: true,
       });
+      if (target !== null) shrinkExecutions += x.executions;
+      return x;
+    };
     let report: RunReport;
     if (spec.strategy === 'exhaustive' && target === null) {
       // The generated run: every schedule within the bound, until one fails.
-      const x = explore(limits.maxExecutions);
+      const x = explore(limits.preemptionBound, limits.maxExecutions);
       exploration ??= { executions: x.executions, exhausted: x.exhausted, pruned: x.pruned };
       coverage ??= x.coverage;
       if (!x.failure) return true;
@@ -194,11 +206,11 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
     }
     // While shrinking, smaller parameters rarely fail under a schedule recorded for larger
     // ones; a few fresh schedules (or, exhaustively, a small bounded exploration) give each such
-    // candidate a fair chance before it is rejected. Schedule candidates get none: they must
-    // fail as they are, or shrinking could wander between equivalent schedules forever. Only
-    // the same kind of failure counts.
+    // candidate a fair chance before it is rejected. Schedule candidates get none: they must fail as they are, or
+    // shrinking could wander between equivalent schedules forever. Only the same kind of
+    // failure counts.
     if (paramsCandidate && !sameBug(report.finding) && spec.strategy === 'exhaustive') {
-      const x = explore(SHRINK_EXHAUSTIVE_EXECUTIONS);
+      const x = explore(limits.preemptionBound, SHRINK_EXHAUSTIVE_EXECUTIONS);
       if (x.failure) report = x.failure;
     }
     for (let k = 1; paramsCandidate && !sameBug(report.finding) && k <= SHRINK_ALTERNATIVES; k++) {
@@ -218,7 +230,8 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
   const details = fc.check(property, {
     seed: runSeed(spec.seed, run),
     numRuns: 1,
-    interruptAfterTimeLimit: spec.shrinkTimeLimitMs ?? 30_000,
+    // A safety net only: the execution budget above normally ends shrinking first.
+    interruptAfterTimeLimit: spec.shrinkTimeLimitMs ?? 120_000,
     markInterruptAsFailure: false,
   });
   const extra = exploration ? { exploration } : {};
