@@ -1,0 +1,322 @@
+/**
+ * A simulated Ganeti master in memory: the cluster configuration, the lock manager built from it,
+ * the job queue over a `MemoryJobStore` with the opcode processor as its executor, and the worker
+ * pool — what the explorer's Ganeti scenarios run against. It has a client API (submit jobs or
+ * opcodes, cancel, change priority, wait for jobs, query) and what a `ScenarioInstance` needs to
+ * name a deadlock: the wait-for graph (locks, job dependencies, jobs on their workers, jobs waiting
+ * for a worker, threads waiting for jobs) and the lock monitor.
+ *
+ * The master runs as free-standing threads of the given runtime; the durable master (job files on
+ * the simulated disks, replication) is assembled elsewhere around the same configuration.
+ *
+ * Waiting for a job is a *blocking* wait on a condition notified at every job-file write (the
+ * store is wrapped for that), with no timeout unless asked: a job that can never finish leaves its
+ * waiter blocked, and the run ends as a deadlock whose cycle the wait-for graph names.
+ */
+
+import { JOBS_FINALIZED, type JobStatus } from '../jqueue/constants.js';
+import { type JobQueryRow, JobQueue } from '../jqueue/job-queue.js';
+import { type JobStore, MemoryJobStore, type OpenedQueue } from '../jqueue/job-store.js';
+import type { TimeoutStrategyFactory } from '../jqueue/op-exec-context.js';
+import type { SubmitJobResult } from '../jqueue/op-executor.js';
+import type { OpInput } from '../jqueue/opcode.js';
+import type { JobResult, QueuedJob, SerializedJob } from '../jqueue/queued-job.js';
+import {
+  LockManager,
+  LockMonitor,
+  threadNode,
+  type WaitForEdge,
+  type WaitForGraph,
+  type WaitNode,
+} from '../locking/index.js';
+import { lockAttemptTimeoutStrategyFactory } from '../mcpu/lock-timeout.js';
+import { processorFactory } from '../mcpu/processor.js';
+import { SimulatedWork, type WorkProfiles } from '../mcpu/work.js';
+import { MutantSet } from '../mutants/registry.js';
+import type { Condition, Proc, Runtime, SpawnOptions, ThreadRef } from '../sim/ports.js';
+import { ClusterConfig, type ClusterShape } from './config.js';
+
+export interface MemoryClusterOptions {
+  /** The configuration to start from (copied), or a shape to build one; default 5 nodes, 4 instances. */
+  readonly config?: ClusterConfig;
+  readonly shape?: ClusterShape;
+  /** Job queue workers; default Ganeti's 25. */
+  readonly workers?: number;
+  readonly mutants?: MutantSet;
+  /** Durations and failure odds of the LUs' simulated work. */
+  readonly work?: Partial<WorkProfiles>;
+  /** Default: Ganeti's 130-step schedule with jitter from the `jitter` stream. */
+  readonly timeoutStrategyFactory?: TimeoutStrategyFactory;
+  /** How the master's threads are spawned (owning process, daemon). */
+  readonly spawn?: SpawnOptions;
+}
+
+export const DEFAULT_CLUSTER_SHAPE: ClusterShape = { nodes: 5, groups: 1, instances: 4, networks: 1 };
+
+function jobNode(id: number): WaitNode {
+  return { key: `job:${id}`, label: `job/${id}` };
+}
+
+/** The in-memory store, telling the cluster of every job-file write (its change notification). */
+class NotifyingStore implements JobStore {
+  constructor(
+    private readonly inner: JobStore,
+    private readonly written: (job: SerializedJob) => void,
+  ) {}
+
+  open(): Proc<OpenedQueue> {
+    return this.inner.open();
+  }
+
+  writeSerial(last: number): Proc<void> {
+    return this.inner.writeSerial(last);
+  }
+
+  *writeJob(job: SerializedJob, opts: { readonly replicate: boolean }): Proc<void> {
+    yield* this.inner.writeJob(job, opts);
+    this.written(job);
+  }
+
+  readJob(id: number, opts?: { readonly archived?: boolean }): Proc<{ job: SerializedJob; archived: boolean } | null> {
+    return this.inner.readJob(id, opts);
+  }
+
+  listLiveJobIds(): Proc<number[]> {
+    return this.inner.listLiveJobIds();
+  }
+
+  *archiveJob(id: number): Proc<void> {
+    yield* this.inner.archiveJob(id);
+  }
+
+  setDrainFlag(drained: boolean): Proc<void> {
+    return this.inner.setDrainFlag(drained);
+  }
+}
+
+export class MemoryCluster {
+  readonly cfg: ClusterConfig;
+  readonly monitor: LockMonitor;
+  readonly glm: LockManager;
+  readonly queue: JobQueue;
+  readonly store: MemoryJobStore;
+  readonly mutants: MutantSet;
+  private readonly jobWritten: Condition;
+  private readonly opened: Condition;
+  private state: 'new' | 'opening' | 'open' = 'new';
+  /** Threads blocked in `waitForJobs`, with the jobs they wait for (for the wait-for graph). */
+  private readonly jobWaits = new Map<ThreadRef, readonly number[]>();
+
+  private constructor(
+    readonly rt: Runtime,
+    private readonly opts: MemoryClusterOptions,
+  ) {
+    this.mutants = opts.mutants ?? MutantSet.none;
+    this.cfg = opts.config
+      ? ClusterConfig.fromData(opts.config.toData())
+      : ClusterConfig.build(opts.shape ?? DEFAULT_CLUSTER_SHAPE);
+    this.monitor = new LockMonitor();
+    this.glm = LockManager.create(
+      rt,
+      {
+        nodes: this.cfg.getNodeList(),
+        nodeGroups: this.cfg.getNodeGroupList(),
+        instances: this.cfg.getInstanceList(),
+        networks: this.cfg.getNetworkList(),
+      },
+      { mutants: this.mutants, monitor: this.monitor },
+    );
+    this.jobWritten = rt.condition('cluster.job-written');
+    this.opened = rt.condition('cluster.opened');
+    this.store = new MemoryJobStore();
+    const env = { rt, glm: this.glm, cfg: this.cfg, work: new SimulatedWork(rt, opts.work ?? {}) };
+    this.queue = new JobQueue(rt, {
+      store: new NotifyingStore(this.store, () => this.jobWritten.notifyAll()),
+      executorFactory: processorFactory({
+        env,
+        mutants: this.mutants,
+        waitForJobs: (ids) => this.waitForJobs(ids),
+      }),
+      timeoutStrategyFactory: opts.timeoutStrategyFactory ?? lockAttemptTimeoutStrategyFactory(rt.rng('jitter')),
+      workers: opts.workers,
+      mutants: this.mutants,
+      monitor: this.monitor,
+      spawn: opts.spawn,
+    });
+  }
+
+  /** Builds the master (one per runtime: the lock manager is a singleton); `start` opens it. */
+  static create(rt: Runtime, opts: MemoryClusterOptions = {}): MemoryCluster {
+    return new MemoryCluster(rt, opts);
+  }
+
+  /** Opens the job queue in a thread of its own (`masterd`); client calls wait until it is open. */
+  start(): void {
+    if (this.state !== 'new') return;
+    this.state = 'opening';
+    this.rt.spawn(
+      'masterd',
+      function* (this: MemoryCluster) {
+        yield* this.queue.open();
+        this.state = 'open';
+        this.opened.notifyAll();
+      }.bind(this),
+      this.opts.spawn,
+    );
+  }
+
+  /** Waits until the queue is open (starting it if nobody did). */
+  *ready(): Proc<void> {
+    this.start();
+    while (this.state !== 'open') yield* this.opened.wait();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Client API (LUXI)
+
+  *submitJob(ops: readonly OpInput[]): Proc<number> {
+    yield* this.ready();
+    return yield* this.queue.submitJob(ops);
+  }
+
+  /** One opcode as a job of its own. */
+  *submitOpcode(op: OpInput): Proc<number> {
+    return yield* this.submitJob([op]);
+  }
+
+  *submitManyJobs(jobs: readonly (readonly OpInput[])[]): Proc<SubmitJobResult[]> {
+    yield* this.ready();
+    return yield* this.queue.submitManyJobs(jobs);
+  }
+
+  *cancelJob(jobId: number): Proc<JobResult> {
+    yield* this.ready();
+    return yield* this.queue.cancelJob(jobId);
+  }
+
+  *changeJobPriority(jobId: number, priority: number): Proc<JobResult> {
+    yield* this.ready();
+    return yield* this.queue.changeJobPriority(jobId, priority);
+  }
+
+  *queryJobs(jobIds: readonly number[] | null, fields: readonly string[]): Proc<JobQueryRow[]> {
+    yield* this.ready();
+    return yield* this.queue.queryJobs(jobIds, fields);
+  }
+
+  /**
+   * Waits until the job is finalized and returns its status (null if it does not exist, or when
+   * `timeoutUs` passed first). A job cancelled while waiting for a dependency is finalized only
+   * when the dependency finishes (Ganeti's behaviour), so the wait lasts until then.
+   */
+  *waitForJob(jobId: number, timeoutUs: number | null = null): Proc<JobStatus | null> {
+    yield* this.ready();
+    const me = this.rt.current();
+    this.jobWaits.set(me, [jobId]);
+    try {
+      return yield* this.awaitFinal(jobId, timeoutUs === null ? null : this.rt.now() + timeoutUs);
+    } finally {
+      this.jobWaits.delete(me);
+    }
+  }
+
+  /** Waits until every listed job is finalized (blocking, no timeout). */
+  *waitForJobs(jobIds: readonly number[]): Proc<void> {
+    yield* this.ready();
+    const me = this.rt.current();
+    try {
+      for (let i = 0; i < jobIds.length; i++) {
+        this.jobWaits.set(me, jobIds.slice(i));
+        yield* this.awaitFinal(jobIds[i] as number, null);
+      }
+    } finally {
+      this.jobWaits.delete(me);
+    }
+  }
+
+  private *awaitFinal(jobId: number, deadline: number | null): Proc<JobStatus | null> {
+    for (;;) {
+      const status = yield* this.jobStatus(jobId);
+      if (status === null || JOBS_FINALIZED.has(status)) return status;
+      const remaining = deadline === null ? null : deadline - this.rt.now();
+      if (remaining !== null && remaining <= 0) return null;
+      yield* this.jobWritten.wait(remaining);
+    }
+  }
+
+  /** The job's status as its file says (live or archived), null if none. */
+  *jobStatus(jobId: number): Proc<JobStatus | null> {
+    const live = this.queue.peekJob(jobId);
+    if (live) return live.calcStatus();
+    const job = yield* this.queue.safeLoadJobFromDisk(jobId, true);
+    return job ? job.calcStatus() : null;
+  }
+
+  /** Submits one opcode and waits for its job; returns the final status. */
+  *runOpcode(op: OpInput): Proc<JobStatus | null> {
+    const id = yield* this.submitOpcode(op);
+    return yield* this.waitForJob(id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // What scenarios need
+
+  /**
+   * The wait-for graph: the lock monitor's edges (lock waiters, the queue lock, job dependencies)
+   * plus the queue's own waits: a running job is carried by its worker thread; a queued job waits
+   * for a worker slot when every worker is busy; a thread in `waitForJob(s)` waits for its jobs.
+   */
+  waitFor(): WaitForGraph {
+    const edges: WaitForEdge[] = [...this.monitor.waitForGraph().edges];
+    const pool = this.queue.workerPool;
+    const running = pool.runningTasks();
+    for (const { worker, args } of running) {
+      edges.push({
+        waiter: jobNode(args.id),
+        resource: `worker/${worker.name}`,
+        mode: 'runs-on',
+        owners: [threadNode(worker.thread)],
+        ahead: [],
+      });
+    }
+    if (running.length >= pool.workerCount) {
+      const busy = running.map((r) => threadNode(r.worker.thread));
+      for (const task of pool.pendingTasks()) {
+        edges.push({
+          waiter: jobNode((task.args as QueuedJob).id),
+          resource: 'worker-slot',
+          mode: 'slot',
+          owners: busy,
+          ahead: [],
+        });
+      }
+    }
+    for (const [thread, ids] of this.jobWaits) {
+      for (const id of ids) {
+        edges.push({
+          waiter: threadNode(thread),
+          resource: `job/${id}`,
+          mode: 'job',
+          owners: [jobNode(id)],
+          ahead: [],
+        });
+      }
+    }
+    return { edges };
+  }
+
+  /** The lock monitor rendered like `gnt-debug locks`. */
+  lockMonitor(): string {
+    return this.monitor.render();
+  }
+
+  /** Live jobs that are not finalized (a liveness check at the end of a run). */
+  *unfinishedJobs(): Proc<number[]> {
+    const out: number[] = [];
+    for (const id of yield* this.store.listLiveJobIds()) {
+      const status = yield* this.jobStatus(id);
+      if (status !== null && !JOBS_FINALIZED.has(status)) out.push(id);
+    }
+    return out;
+  }
+}
