@@ -1,9 +1,10 @@
 /**
  * `gnt-sim report PATH`: the HTML report of a search or of one finding.
  *
- * PATH is a search's output directory (or its `summary.json`): the report goes to
- * `DIR/index.html` and covers the summary, the models with the search's coverage, and each
- * finding replayed from its replay file with a full trace. PATH may also be one replay file:
+ * PATH is a search's output directory, its `summary.json`, or a merged summary (`gnt-sim merge
+ * --out`): the report goes to `DIR/index.html` (DIR: the directory holding the summary) and
+ * covers the summary, the models with the search's coverage, and each finding replayed from its
+ * replay file (looked up in DIR first, then where the summary says) with a full trace. PATH may also be one replay file:
  * the report of that finding alone goes next to it (`X.replay.json` -> `X.html`). `--out FILE`
  * writes elsewhere. Every search writes its report itself; this command rebuilds it, e.g. after
  * `gnt-sim merge` or for a replay file received from elsewhere.
@@ -215,13 +216,26 @@ async function replayReportHtml(path: string, o: ReportCliOptions): Promise<stri
   });
 }
 
+/** Replay files start with a checksum line; anything else given as a file is read as a summary. */
+function isReplayFile(path: string): boolean {
+  const text = readFileSync(path, 'utf8');
+  try {
+    const first = JSON.parse(text.slice(0, Math.max(0, text.indexOf('\n')))) as unknown;
+    return typeof first === 'object' && first !== null && 'checksum' in first;
+  } catch {
+    return false;
+  }
+}
+
 export async function runReportCommand(target: string, o: ReportCliOptions, out: Output): Promise<number> {
   if (!existsSync(target)) throw new UsageError(`no such file or directory: ${target}`);
   let html: string;
   let path: string;
-  if (statSync(target).isDirectory() || basename(target) === 'summary.json') {
-    const dir = statSync(target).isDirectory() ? target : dirname(target);
-    const summaryPath = join(dir, 'summary.json');
+  if (statSync(target).isDirectory() || !isReplayFile(target)) {
+    // A search directory, its summary.json, or a summary written elsewhere (gnt-sim merge --out).
+    const isDir = statSync(target).isDirectory();
+    const dir = isDir ? target : dirname(target);
+    const summaryPath = isDir ? join(dir, 'summary.json') : target;
     if (!existsSync(summaryPath)) throw new UsageError(`${dir} has no summary.json: not a search output directory`);
     html = await searchReportHtml(dir, readSummary(summaryPath), {
       scenarioModule: o.scenarioFile ?? BUILTIN_SCENARIOS_MODULE,
