@@ -388,14 +388,14 @@ export class JobProcessor {
  */
 export function* evaluateJobProcessorResult(
   depmgr: { notifyWaiters(jobId: number): Proc<void> },
-  job: QueuedJob,
-  result: number,
+  job: { readonly id: number; calcPriority(): number },
+  result: unknown,
 ): Proc<void> {
   if (result === PROCESSOR_FINISHED) {
     yield* depmgr.notifyWaiters(job.id);
   } else if (result === PROCESSOR_DEFER) {
     throw new DeferTask(job.calcPriority());
   } else if (result !== PROCESSOR_WAITDEP) {
-    throw new ProgrammerError(`Job processor returned unknown status ${result}`);
+    throw new ProgrammerError(`Job processor returned unknown status ${String(result)}`);
   }
 }
