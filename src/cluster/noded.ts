@@ -21,7 +21,8 @@
  * leaves the old or the new file. Requests arriving while the daemon is down time out at the
  * master.
  *
- * Trace: `queue.persist job/<id> <node> status hash noded`, `queue.persist-serial`,
+ * Trace: `queue.persist-begin job/<id> <node> status` and `queue.purge-begin <node>` before,
+ * `queue.persist job/<id> <node> status hash noded`, `queue.persist-serial`,
  * `queue.persist-archive`, `queue.purge <node>` after each durable change (the durability
  * checkers track each node's durable queue from them), `noded.refused <method> <message>`.
  */
@@ -193,8 +194,9 @@ export class NodeQueueService {
   private *update(args: JobQueueUpdateArgs): Proc<boolean> {
     const path = this.ensureQueueFile(args.file_name);
     if (typeof args.content !== 'string') throw new RPCFail('jobqueue_update: content must be a string');
+    this.notePersisted(path, args.content, 'queue.persist-begin');
     yield* writeFileAtomically(this.opts.disk, path, args.content, this.nextTag());
-    this.notePersisted(path, args.content);
+    this.notePersisted(path, args.content, 'queue.persist');
     return true;
   }
 
@@ -215,6 +217,7 @@ export class NodeQueueService {
   /** `JobQueuePurge`: empties the queue directory (but the lock) and the archive directory's files. */
   private *purge(): Proc<boolean> {
     const disk = this.opts.disk;
+    this.opts.runtime.emit('queue.purge-begin', this.node);
     for (const dir of [this.paths.dir, this.paths.archiveDir]) {
       const names = yield* disk.list(dir);
       let removed = false;
@@ -238,9 +241,10 @@ export class NodeQueueService {
     return true;
   }
 
-  private notePersisted(path: string, content: string): void {
+  private notePersisted(path: string, content: string, kind: 'queue.persist-begin' | 'queue.persist'): void {
     const rt = this.opts.runtime;
     if (path === this.paths.serial) {
+      if (kind === 'queue.persist-begin') return;
       const serial = Number(content.trim());
       if (Number.isSafeInteger(serial)) rt.emit('queue.persist-serial', this.node, serial);
       return;
@@ -248,7 +252,9 @@ export class NodeQueueService {
     const id = dirOf(path) === this.paths.dir ? jobIdOfName(baseName(path)) : null;
     if (id === null) return;
     const job = parseJobFile(content, id);
-    rt.emit('queue.persist', `job/${id}`, this.node, job ? jobFileStatus(job) : null, contentHash32(content), 'noded');
+    const status = job ? jobFileStatus(job) : null;
+    if (kind === 'queue.persist-begin') rt.emit(kind, `job/${id}`, this.node, status);
+    else rt.emit(kind, `job/${id}`, this.node, status, contentHash32(content), 'noded');
   }
 
   private nextTag(): string {

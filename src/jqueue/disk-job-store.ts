@@ -22,9 +22,10 @@
  *   job in memory.
  * Replication failures are logged (trace) and never fatal, as in Ganeti.
  *
- * Trace (consumed by `src/check/durability-*.ts`): `queue.open <node> lastSerial liveIds
- * archivedIds drained`, `queue.persist job/<id> <node> status hash writer` after each durable
- * job write (here and in node daemons), `queue.persist-serial <node> serial`,
+ * Trace (consumed by `src/check/durability-*.ts`): `queue.open <node> lastSerial
+ * liveJobs(id:status,...) archivedIds drained`, `queue.persist-begin job/<id> <node> status` before
+ * and `queue.persist job/<id> <node> status hash writer` after each durable job write (here and
+ * in node daemons; a crash in between may leave either version), `queue.persist-serial <node> serial`,
  * `queue.persist-archive job/<id> <node>`, `queue.read job/<id> <node> status archived`,
  * `queue.corrupt job/<id> <node>`, `queue.write-error <path> <node> code attempt`,
  * `queue.fatal <node> message`, plus `queue.rpc` from the fan-out (`storage-rpc.ts`).
@@ -170,7 +171,7 @@ export class DiskJobStore implements JobStore {
     const live = yield* this.cleanQueueDir(new Set(archived));
     this.drained = yield* this.disk.exists(p.drain);
     for (const id of live) this.known.add(id);
-    this.rt.emit('queue.open', this.node, serial, live.join(','), archived.join(','), this.drained);
+    this.rt.emit('queue.open', this.node, serial, yield* this.describeLive(live), archived.join(','), this.drained);
     return { lastSerial: serial, drained: this.drained, liveJobIds: live, archivedJobIds: archived };
   }
 
@@ -273,6 +274,7 @@ export class DiskJobStore implements JobStore {
     const path = jobPath(this.paths, job.id);
     const content = serializeJobFile(job);
     const created = !this.known.has(job.id);
+    this.rt.emit('queue.persist-begin', `job/${job.id}`, this.node, jobFileStatus(job));
     try {
       yield* this.writeWithRetries(path, content);
     } catch (e) {
@@ -425,6 +427,20 @@ export class DiskJobStore implements JobStore {
     }
     if (names.some(isTempName) || live.length < liveIdsOf(names).length) yield* this.disk.fsyncDir(this.paths.dir);
     return live;
+  }
+
+  /**
+   * `<id>:<status>` of every live job, comma-separated (`?` for an unreadable file): the state
+   * the new master starts from, for the durability checkers.
+   */
+  private *describeLive(ids: readonly number[]): Proc<string> {
+    const parts: string[] = [];
+    for (const id of ids) {
+      const text = yield* this.readOrNull(jobPath(this.paths, id));
+      const job = text === null ? null : parseJobFile(text, id);
+      parts.push(`${id}:${job ? jobFileStatus(job) : '?'}`);
+    }
+    return parts.join(',');
   }
 
   private nextTag(): string {
