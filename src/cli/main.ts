@@ -131,6 +131,7 @@ program
   .option('--format <format>', 'dot or svg', 'svg')
   .option('--out <path>', `output file (default stdout); with --all a directory (default ${DEFAULT_DIAGRAM_DIR})`)
   .option('--all', 'draw every model into a directory', false)
+  .option('--coverage <summary>', "draw a search's coverage (its summary.json) over the machine")
   .action((model: string | undefined, o) => run(() => runDiagramCommand(model, o, out))());
 
 program

@@ -2,15 +2,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODELS, type ModelEntry } from '../../models/index.js';
-import { machineDot } from './machine-dot.js';
+import { coverageDot, machineDot } from './machine-dot.js';
 import { renderSvg } from './svg.js';
 
 export type DiagramFormat = 'dot' | 'svg';
 export const DIAGRAM_FORMATS: readonly DiagramFormat[] = ['dot', 'svg'];
 
-/** The diagram of one model in `format`. */
-export async function modelDiagram(model: ModelEntry, format: DiagramFormat): Promise<string> {
-  const dot = machineDot(model);
+/** Model coverage as searches record it: model id -> `from->to` -> count. */
+export type CoverageByModel = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** The diagram of one model in `format`; with `coverage`, the coverage overlay instead. */
+export async function modelDiagram(
+  model: ModelEntry,
+  format: DiagramFormat,
+  coverage?: CoverageByModel,
+): Promise<string> {
+  const dot = coverage ? coverageDot(model, coverage[model.id] ?? {}) : machineDot(model);
   return format === 'dot' ? dot : renderSvg(dot);
 }
 
@@ -19,12 +26,13 @@ export async function writeModelDiagrams(
   dir: string,
   format: DiagramFormat,
   models: readonly ModelEntry[] = MODELS,
+  coverage?: CoverageByModel,
 ): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const m of models) {
     const path = join(dir, `${m.id}.${format}`);
-    writeFileSync(path, await modelDiagram(m, format));
+    writeFileSync(path, await modelDiagram(m, format, coverage));
     written.push(path);
   }
   return written;

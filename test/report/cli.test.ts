@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODELS } from '../../models/index.js';
-import { machineDot } from '../../src/report/machine-dot.js';
+import { coverageDot, machineDot } from '../../src/report/machine-dot.js';
 
 const bin = new URL('../../bin/gnt-sim.js', import.meta.url).pathname;
 const fixture = new URL('./fixture-scenario.ts', import.meta.url).pathname;
@@ -47,6 +47,7 @@ describe('gnt-sim diagram', () => {
     expectUsageError(gntSim('diagram'), /name a model or use --all/);
     expectUsageError(gntSim('diagram', 'job-status', '--all'), /give a model or --all, not both/);
     expectUsageError(gntSim('diagram', 'job-status', '--format', 'png'), /--format must be one of dot, svg/);
+    expectUsageError(gntSim('diagram', 'job-status', '--coverage', 'README.md'), /cannot read --coverage README.md/);
   });
 });
 
@@ -81,6 +82,15 @@ describe('gnt-sim report', () => {
     const html = join(out, replay.replace(/\.replay\.json$/, '.html'));
     expect(one.stdout.trim()).toBe(html);
     expect(readFileSync(html, 'utf8')).toContain('Wait-for graph');
+    // The coverage the search recorded, drawn over a machine on its own.
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      coverage: Record<string, Record<string, number>>;
+    };
+    expect(Object.values(summary.coverage['job-status'] ?? {}).some((n) => n > 0)).toBe(true);
+    const cov = gntSim('diagram', 'job-status', '--format', 'dot', '--coverage', join(out, 'summary.json'));
+    expect(cov.code).toBe(0);
+    const job = MODELS.find((m) => m.id === 'job-status') as (typeof MODELS)[number];
+    expect(cov.stdout).toBe(coverageDot(job, summary.coverage['job-status'] ?? {}));
   });
 
   it('input errors exit 2 with one line', () => {
