@@ -3,8 +3,10 @@
  * vCPUs stopped and ProcessPause reported success, the QEMU holds nothing in any lock daemon
  * (hotplugs while paused and partial resumes come later, from `paused`, and are allowed). A pause
  * whose release failed (only a warning in libvirt) is not judged, nor is a QEMU whose daemon
- * crashed. A lock kept across a pause means the resume, or the migration target, can never
- * acquire: the domain never runs again.
+ * crashed. Nor is the disk of a hotplug or unplug whose lock call never returned (libvirtd
+ * died in between: the definition and the lock table disagree, and libvirt leaks that lock until
+ * QEMU dies, a window of its own). A lock kept across a pause means the resume, or the migration
+ * target, can never acquire: the domain never runs again.
  */
 import type { CheckContext, Checker } from '../../scenarios/scenario.js';
 import type { TraceRecord } from '../sim/trace.js';
@@ -13,11 +15,26 @@ import { LibvirtView, pidOfSubject } from './libvirt-view.js';
 export function libvirtPauseReleasesChecker(): Checker {
   const view = new LibvirtView();
   const pauseFailed = new Set<number>();
+  /** pid -> paths whose ImageAttach/ImageDetach started and never returned. */
+  const imageOps = new Map<number, Set<string>>();
+  /** pid -> the path of its latest image op (a domain's jobs are serialised). */
+  const lastImageOp = new Map<number, string>();
   return {
     name: 'libvirt-pause-releases',
     onEvent(r: TraceRecord, ctx: CheckContext) {
       view.observe(r);
-      if (r.kind === 'lock.op' && r.fields[0] === 'ProcessPause' && r.fields[2] !== 'ok') {
+      if (r.kind === 'hv.image') {
+        const pid = r.fields[1];
+        if (typeof pid !== 'number') return;
+        const set = imageOps.get(pid) ?? new Set<string>();
+        set.add(r.subject);
+        imageOps.set(pid, set);
+        lastImageOp.set(pid, r.subject);
+      } else if (r.kind === 'lock.op' && (r.fields[0] === 'ImageAttach' || r.fields[0] === 'ImageDetach')) {
+        const pid = r.fields[1];
+        const path = typeof pid === 'number' ? lastImageOp.get(pid) : undefined;
+        if (typeof pid === 'number' && path !== undefined) imageOps.get(pid)?.delete(path);
+      } else if (r.kind === 'lock.op' && r.fields[0] === 'ProcessPause' && r.fields[2] !== 'ok') {
         const pid = r.fields[1];
         if (typeof pid === 'number') pauseFailed.add(pid);
       } else if (r.kind === 'libvirt.domain') {
@@ -26,7 +43,8 @@ export function libvirtPauseReleasesChecker(): Checker {
         if (to === 'running') pauseFailed.delete(pid);
         if (from !== 'running' || to !== 'paused') return;
         if (pauseFailed.has(pid) || view.isUnprotected(pid)) return;
-        const held = view.heldBy(pid);
+        const interrupted = [...(imageOps.get(pid) ?? [])];
+        const held = view.heldBy(pid).filter((k) => !interrupted.some((path) => k.endsWith(`|${path}`)));
         if (held.length > 0) {
           ctx.violation('LEAK', `${r.subject} paused but still holds ${held.join(', ')}`, [r.subject, ...held]);
         }

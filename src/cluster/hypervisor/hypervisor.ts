@@ -29,7 +29,7 @@
  * Trace: `libvirt.domain <name>/<pid> <from> <to>` (the lock lifecycle of each QEMU, checked
  * against `models/domain-lock.machine.ts`); `guest.cpus <name>/<pid> running|stopped`;
  * `guest.write <path> <name>/<pid> <pid> <exclusive|shared>`; `guest.detach <path> <name>/<pid>
- * <pid>`; `hv.op <name> <node> <op> <ok|ERROR>`; `hv.warn <name> <op> <message>`.
+ * <pid>`; `hv.image <path> <name>/<pid> <pid> <attach|detach>` before a hotplug's lock call; `hv.op <name> <node> <op> <ok|ERROR>`; `hv.warn <name> <op> <message>`.
  */
 import { VirErr, VirFrom, virErrName } from '../../lockd/constants.js';
 import { DomainLocker } from '../../lockd/domain-lock.js';
@@ -165,20 +165,30 @@ export class Hypervisor {
   // -------------------------------------------------------------------------------------------
   // Steps that migration.ts composes (each runs inside libvirtd; the caller holds the job)
 
-  /** Runs `body` under the domain's job lock, inside libvirtd; records `hv.op`. */
+  /**
+   * Runs `body` inside libvirtd under the domain's job lock; records `hv.op`. The job lock is
+   * libvirtd's memory, taken by the libvirtd thread: a libvirtd restart starts with no jobs.
+   */
   *job<T>(name: string, op: string, body: (dom: DomainObj) => Proc<T>): Proc<T> {
-    const mutex = this.jobMutex(name);
-    yield* mutex.lock();
     try {
-      const dom = this.domains.get(name);
-      if (!dom)
-        throw new VirError(VirErr.NO_DOMAIN, VirFrom.QEMU, `Domain not found: no domain with matching name '${name}'`);
-      const value = yield* this.inLibvirtd(op, () => body(dom));
+      const value = yield* this.inLibvirtd(op, () => this.underJob(name, body));
       this.world.emit('hv.op', name, this.node, op, 'ok');
       return value;
     } catch (e) {
       if (isVirError(e)) this.world.emit('hv.op', name, this.node, op, virErrName(e.code));
       throw e;
+    }
+  }
+
+  private *underJob<T>(name: string, body: (dom: DomainObj) => Proc<T>): Proc<T> {
+    const mutex = this.jobMutex(name);
+    yield* mutex.lock();
+    try {
+      const dom = this.domains.get(name);
+      if (!dom) {
+        throw new VirError(VirErr.NO_DOMAIN, VirFrom.QEMU, `Domain not found: no domain with matching name '${name}'`);
+      }
+      return yield* body(dom);
     } finally {
       mutex.unlock();
     }
@@ -289,6 +299,7 @@ export class Hypervisor {
   private *main(self: ProcessRef): Proc<void> {
     this.libvirtd = self;
     this.locker = null;
+    this.jobs.clear();
     const local = this.world.disk(this.node);
     const configFile = `${CONFIG_DIR}/qemu-${this.opts.lockManager}.conf`;
     if (this.opts.lockdConfig !== undefined && !(yield* local.exists(configFile))) {
@@ -515,13 +526,22 @@ export class Hypervisor {
       return;
     }
     const locker = this.lockerOf();
+    this.imageOp(dom, disk, 'attach');
     yield* locker.imageAttach(lockDomainOf(dom), disk.source);
     if (failAfterLock) {
       // A later step (namespace, label, cgroup, device_add) failed: roll back in reverse order.
+      this.imageOp(dom, disk, 'detach');
       yield* locker.imageDetach(lockDomainOf(dom), disk.source);
       throw new VirError(VirErr.OPERATION_FAILED, VirFrom.QEMU, `unable to execute QEMU command 'device_add'`);
     }
     dom.def = { ...dom.def, disks: [...dom.def.disks, disk] };
+  }
+
+  /** Trace: a hotplug's lock call is about to be made (so an interrupted one is recognisable). */
+  private imageOp(dom: DomainObj, disk: DomainDisk, what: 'attach' | 'detach'): void {
+    if (dom.qemu && disk.source.path !== null) {
+      this.world.emit('hv.image', disk.source.path, dom.qemu.subject, dom.qemu.pid, what);
+    }
   }
 
   private *doDetach(dom: DomainObj, target: string): Proc<void> {
@@ -531,6 +551,7 @@ export class Hypervisor {
     dom.def = { ...dom.def, disks: dom.def.disks.filter((d) => d !== disk) };
     if (dom.state === 'shutoff' || !dom.qemu) return;
     if (disk.source.path !== null) this.world.emit('guest.detach', disk.source.path, dom.qemu.subject, dom.qemu.pid);
+    this.imageOp(dom, disk, 'detach');
     try {
       yield* this.lockerOf().imageDetach(before, disk.source);
     } catch (e) {
