@@ -100,6 +100,8 @@ export class WorkerPool<T> {
   ) {
     this.poolToWorker = rt.condition(`${opts.name}.pool-to-worker`, { idle: true });
     this.workerToPool = rt.condition(`${opts.name}.worker-to-pool`);
+    // A new pool starts with no tasks: checkers of the pick order start afresh here.
+    rt.emit('pool.create', opts.name);
     this.resize(opts.workers ?? JOBQUEUE_THREADS);
   }
 

@@ -24,11 +24,11 @@ import {
 /** Opens a queue, runs `client` in a thread, runs the simulation to its end. */
 function runQueue(
   client: (h: QueueHarness, sim: Kernel) => Proc<void>,
-  opts: QueueHarnessOptions & { seed?: number } = {},
+  opts: QueueHarnessOptions & { seed?: number; liveness?: boolean } = {},
 ) {
   const sim = Simulation.create({ seed: opts.seed ?? 1, strategy: { kind: 'random' } });
   const h = makeQueue(sim, opts);
-  const w = watch(sim, statusCheckers());
+  const w = watch(sim, statusCheckers({ liveness: opts.liveness }));
   sim.spawn('client', function* () {
     yield* h.queue.open();
     yield* client(h, sim);
@@ -155,25 +155,28 @@ describe('JobQueue', () => {
 
   it('submission refuses drained, shutting-down and full queues with Ganeti messages', () => {
     const errors: string[] = [];
-    const r = runQueue(function* ({ queue }) {
-      yield* queue.setDrainFlag(true);
-      try {
-        yield* queue.submitJob([testOp()]);
-      } catch (e) {
-        expect(e).toBeInstanceOf(JobQueueDrainError);
-        errors.push((e as Error).message);
-      }
-      const id = yield* queue.submitJobToDrainedQueue([testOp()]);
-      expect(id).toBe(1);
-      yield* queue.setDrainFlag(false);
-      yield* queue.prepareShutdown();
-      try {
-        yield* queue.submitManyJobs([[testOp()]]);
-      } catch (e) {
-        expect(e).toBeInstanceOf(JobQueueError);
-        errors.push((e as Error).message);
-      }
-    });
+    const r = runQueue(
+      function* ({ queue }) {
+        yield* queue.setDrainFlag(true);
+        try {
+          yield* queue.submitJob([testOp()]);
+        } catch (e) {
+          expect(e).toBeInstanceOf(JobQueueDrainError);
+          errors.push((e as Error).message);
+        }
+        const id = yield* queue.submitJobToDrainedQueue([testOp()]);
+        expect(id).toBe(1);
+        yield* queue.setDrainFlag(false);
+        yield* queue.prepareShutdown();
+        try {
+          yield* queue.submitManyJobs([[testOp()]]);
+        } catch (e) {
+          expect(e).toBeInstanceOf(JobQueueError);
+          errors.push((e as Error).message);
+        }
+      },
+      { liveness: false },
+    ); // the queue shuts down with job 1 still queued
     expect(errors).toEqual(['Job queue is drained, refusing job', 'Job queue is shutting down, refusing job']);
     expect(r.violations).toEqual([]);
   });

@@ -8,11 +8,9 @@
  * exclusively, sorted), `duration_us`, `feedback` (number of messages), `fail` (raise
  * `OpExecError`), `submit` (jobs to submit through the callbacks; the result is `{jobs: ...}`).
  */
-import { jobStatusMachine, opcodeStatusMachine } from '../../../models/index.js';
 import type { Checker } from '../../../scenarios/scenario.js';
-import { genericCheckers } from '../../../src/check/generic.js';
-import { modelStatusChecker } from '../../../src/check/model-monitor.js';
-import { compileTransitions } from '../../../src/check/model-table.js';
+import { jqueueCheckers } from '../../../src/check/jqueue-checkers.js';
+import { jobsFinishChecker } from '../../../src/check/jqueue-liveness.js';
 import { LockAcquireTimeout, OpExecError } from '../../../src/jqueue/errors.js';
 import { JobQueue } from '../../../src/jqueue/job-queue.js';
 import { MemoryJobStore } from '../../../src/jqueue/job-store.js';
@@ -126,12 +124,9 @@ export function makeQueue(sim: Kernel, opts: QueueHarnessOptions = {}): QueueHar
   return { queue, store, locks };
 }
 
-const jobTable = compileTransitions(jobStatusMachine);
-const opTable = compileTransitions(opcodeStatusMachine);
-
-/** The model monitors (LST) for job and opcode statuses. */
-export function statusCheckers(): Checker[] {
-  return [modelStatusChecker(jobTable, 'job.status'), modelStatusChecker(opTable, 'opcode.status')];
+/** Every job-queue checker (QLOCK, DEP, PRIO:pool, LST) plus, for runs without faults, liveness. */
+export function statusCheckers(opts: { readonly liveness?: boolean } = {}): Checker[] {
+  return [...jqueueCheckers(), ...(opts.liveness === false ? [] : [jobsFinishChecker()])];
 }
 
 /** Attaches checkers to a simulation before it runs; `finish` runs their `atEnd` and returns all violations. */
@@ -153,5 +148,3 @@ export function watch(sim: Kernel, checkers: readonly Checker[]): { finish(r: Ru
     },
   };
 }
-
-export { genericCheckers };
