@@ -82,7 +82,7 @@ async function findingDiagrams(
   const r = f.replay;
   const prefix = `f${index + 1}`;
   if (r) {
-    for (const [i, p] of failingPaths(r.records, f.finding, models).entries()) {
+    for (const [i, p] of failingPaths(r.records, f.finding, models, r.threadNames).entries()) {
       out.push(
         await diagram(
           pathDot(p.model, p.object, p.steps),

@@ -16,9 +16,33 @@ export interface ObjectPath {
   readonly steps: readonly PathStep[];
 }
 
-/** Names a finding involves, most specific first. */
-function involved(f: Finding): string[] {
+/**
+ * Names a finding involves, most specific first: the objects it names, the parties and resources
+ * of its cycle, its threads, and then the object each of those threads last changed the status
+ * of (a deadlocked worker's job: that is the lifecycle that got stuck).
+ */
+function involved(
+  f: Finding,
+  records: readonly TraceRecord[],
+  models: readonly ModelEntry[],
+  threadNames: ReadonlyMap<number, string>,
+): string[] {
   const names = [...f.objects, ...(f.cycle?.parties ?? []), ...(f.cycle?.resources ?? []), ...f.threads];
+  const kinds = new Set(models.flatMap((m) => (m.traceKind ? [m.traceKind] : [])));
+  const threads = new Set(names);
+  const lastObject = new Map<string, string>();
+  for (const r of records) {
+    const name = threadNames.get(r.thread);
+    // A job's opcodes do not replace the job itself: the job's lifecycle is the one drawn.
+    if (name !== undefined && threads.has(name) && kinds.has(r.kind)) {
+      const prev = lastObject.get(name);
+      if (prev === undefined || !r.subject.startsWith(`${prev}/`)) lastObject.set(name, r.subject);
+    }
+  }
+  for (const t of [...f.threads, ...(f.cycle?.parties ?? [])]) {
+    const o = lastObject.get(t);
+    if (o !== undefined) names.push(o);
+  }
   return [...new Set(names)];
 }
 
@@ -38,9 +62,10 @@ export function failingPaths(
   records: readonly TraceRecord[],
   finding: Finding,
   models: readonly ModelEntry[],
+  threadNames: ReadonlyMap<number, string> = new Map(),
   limit = 4,
 ): ObjectPath[] {
-  const names = involved(finding);
+  const names = involved(finding, records, models, threadNames);
   const out: ObjectPath[] = [];
   for (const name of names) {
     for (const model of models) {

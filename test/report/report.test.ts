@@ -51,6 +51,20 @@ describe('report of a deadlock found by a search', async () => {
     expect(swimlaneSvg(records, replay.report.result.trace.threadNames)).toBe(svg);
   });
 
+  it('the failing paths are the job lifecycles of the deadlocked threads, each stuck in waiting', () => {
+    const names = replay.report.result.trace.threadNames;
+    const paths = failingPaths(records, found.finding, MODELS, names);
+    expect(paths.length).toBe(found.finding.threads.length);
+    for (const p of paths) {
+      expect(p.model.id).toBe('job-status');
+      expect(p.steps.every((s) => s.legal)).toBe(true);
+      expect(p.steps.at(-1)?.to).toBe('waiting');
+      // The job is the one its worker thread changed.
+      const worker = records.find((r) => r.kind === 'job.status' && r.subject === p.object)?.thread;
+      expect(found.finding.threads).toContain(names.get(worker ?? -1));
+    }
+  });
+
   it('the viewer rows carry the job and lock each record concerns', () => {
     const rows = traceRows(records);
     const status = rows.find((r) => r[3] === 'job.status');
