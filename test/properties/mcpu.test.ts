@@ -94,7 +94,8 @@ const workloadArb: fc.Arbitrary<Workload> = fc.record({
 });
 
 /** Failures a correct processor may report: the cluster state the opcode met. */
-const LEGITIMATE_EXEC_ERRORS = /changed (groups )?since locks were acquired|get split by this change|Preceding opcode failed/;
+const LEGITIMATE_EXEC_ERRORS =
+  /changed (groups )?since locks were acquired|get split by this change|Preceding opcode failed/;
 
 const LEVEL_OF = new Map<string, number>(LEVELS.map((l) => [LEVEL_NAMES[l], l]));
 
