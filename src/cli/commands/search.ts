@@ -113,12 +113,16 @@ export async function runSearchCommand(
   out.endProgress();
   writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summaryJson(summary), null, 2)}\n`);
   // Every search leaves its HTML report (summary, coverage, findings with traces) next to it.
-  const reportPath = await writeSearchReport(outDir, summary, module);
+  // A report that cannot be drawn must not cost the search's result, which is already on disk.
+  const reportPath = await writeSearchReport(outDir, summary, module).catch((e: Error) => {
+    out.error(`gnt-sim: no HTML report written: ${e.message}`);
+    return null;
+  });
   if (o.json) {
     out.line(JSON.stringify(summaryJson(summary), null, 2));
   } else {
     printSummary(summary, outDir, out);
-    out.line(`report: ${reportPath}`);
+    if (reportPath) out.line(`report: ${reportPath}`);
   }
   return summary.findings.length > 0 ? 1 : 0;
 }
