@@ -44,11 +44,12 @@ describe('the HTML report in headless Chromium', () => {
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForSelector('body[data-ready="true"]');
-  });
+    // Generous: the search, the report and a cold Chromium start share 2 cores with the suite.
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-  });
+  }, 30_000);
 
   it('loads from file:// without fetching anything else', () => {
     expect(requests).toEqual([url]);
