@@ -67,13 +67,14 @@ export class ResultWithJobs {
   ) {}
 }
 
-function levelFlags(): Record<Level, boolean> {
-  return Object.fromEntries(LEVELS.map((l) => [l, false])) as Record<Level, boolean>;
+/** One flag per level, indexed by level (`LEVELS[i] === i`). */
+function levelFlags(value: boolean): Record<Level, boolean> {
+  return LEVELS.map(() => value) as unknown as Record<Level, boolean>;
 }
 
 /** `ShareAll()`: every level shared. */
 export function shareAll(): Record<Level, boolean> {
-  return Object.fromEntries(LEVELS.map((l) => [l, true])) as Record<Level, boolean>;
+  return levelFlags(true);
 }
 
 /** `CopyLockList`: a copy of a level's lock list (`ALL_SET` stays `ALL_SET`). */
@@ -94,8 +95,8 @@ export abstract class LogicalUnit {
   static readonly REQ_BGL: boolean = true;
 
   neededLocks: Map<Level, LevelLocks> | null = null;
-  shareLocks: Record<Level, boolean> = levelFlags();
-  opportunisticLocks: Record<Level, boolean> = levelFlags();
+  shareLocks: Record<Level, boolean> = levelFlags(false);
+  opportunisticLocks: Record<Level, boolean> = levelFlags(false);
   /** A single name (Ganeti's LUs add one instance name) or a list. */
   readonly addLocks = new Map<Level, string | string[]>();
   readonly removeLocks = new Map<Level, string | string[]>();

@@ -5,6 +5,7 @@
  * cancellation checkpoints, error conversions.
  */
 import { describe, expect, it } from 'vitest';
+import { ClusterConfig } from '../../../src/cluster/config.js';
 import {
   CancelJob,
   LockAcquireTimeout,
@@ -54,6 +55,48 @@ describe('Processor: lock levels', () => {
     const bgl = m.records.find((r) => r.kind === 'lock.acquired' && r.subject === 'cluster/BGL');
     expect(bgl?.fields[0]).toBe('shared');
     expect(m.cfg.getInstanceInfo('inst1')?.primaryNode).toBe('node2');
+  });
+
+  it('migrating an externally mirrored instance without a target locks all nodes and the NAL, then releases all but source and target and the NAL before running', () => {
+    const cfg = ClusterConfig.build({ nodes: 4, instances: 0 });
+    cfg.addInstance({
+      name: 'shared1',
+      primaryNode: 'node1',
+      secondaryNodes: [],
+      diskTemplate: 'sharedfile',
+      disks: [{ size: 1 }],
+      adminState: 'up',
+      nics: [],
+    });
+    const m = master({ config: cfg });
+    const run = spawnOp(m, 'job1', migrate('shared1'));
+    let heldAtExec: string[] = [];
+    m.sim.trace.observe((r) => {
+      if (r.kind !== 'mcpu.exec') return;
+      const held = new Set<string>();
+      for (const x of m.records) {
+        if (x.kind === 'lock.acquired') held.add(x.subject);
+        else if (x.kind === 'lock.release') held.delete(x.subject);
+      }
+      heldAtExec = [...held].sort();
+    });
+    m.sim.run();
+    expect(run.error).toBeUndefined();
+    const history = lockHistory(m, 'job1');
+    expect(history).toContain('acquired node-alloc/NAL');
+    expect(history).toContain('acquired node/node3');
+    const target = m.cfg.getInstanceInfo('shared1')?.primaryNode as string;
+    expect(target).not.toBe('node1');
+    expect(heldAtExec).toEqual(
+      [
+        'cluster/BGL',
+        'instance/shared1',
+        'node-res/node1',
+        `node-res/${target}`,
+        'node/node1',
+        `node/${target}`,
+      ].sort(),
+    );
   });
 
   it('an LU with REQ_BGL takes the BGL exclusively and nothing else', () => {

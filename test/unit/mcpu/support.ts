@@ -69,6 +69,8 @@ export interface Master {
 
 export interface MasterOptions {
   readonly shape?: ClusterShape;
+  /** A configuration to use instead of building one from `shape`. */
+  readonly config?: ClusterConfig;
   readonly seed?: number;
   readonly strategy?: StrategySpec;
   readonly work?: Partial<WorkProfiles>;
@@ -78,7 +80,7 @@ export interface MasterOptions {
 /** A simulation with a cluster configuration, its lock manager and the LU environment. */
 export function master(opts: MasterOptions = {}): Master {
   const sim = Simulation.create({ seed: opts.seed ?? 1, strategy: opts.strategy ?? { kind: 'fifo' } });
-  const cfg = ClusterConfig.build(opts.shape ?? { nodes: 3, instances: 2, networks: 1 });
+  const cfg = opts.config ?? ClusterConfig.build(opts.shape ?? { nodes: 3, instances: 2, networks: 1 });
   const glm = LockManager.create(sim, {
     nodes: cfg.getNodeList(),
     nodeGroups: cfg.getNodeGroupList(),
