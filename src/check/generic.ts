@@ -6,6 +6,7 @@
  */
 import { MODELS } from '../../models/index.js';
 import type { Checker } from '../../scenarios/scenario.js';
+import { jqueueInvariantCheckers } from './jqueue-checkers.js';
 import { lockExclusionChecker } from './lock-exclusion.js';
 import { lockBatchChecker, lockPriorityChecker } from './lock-waiters.js';
 import { modelStatusChecker } from './model-monitor.js';
@@ -26,6 +27,7 @@ export function genericCheckers(): Checker[] {
     lockExclusionChecker(),
     lockPriorityChecker(),
     lockBatchChecker(),
+    ...jqueueInvariantCheckers(),
     ...modelTables().map(({ table, traceKind }) => modelStatusChecker(table, traceKind)),
   ];
 }

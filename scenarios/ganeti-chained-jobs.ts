@@ -1,0 +1,51 @@
+/**
+ * Chained jobs with cancellations (seed 001).
+ *
+ * Clients submit chains of jobs with `SubmitManyJobs`, each job depending on the one before it
+ * (relative id -1) with a list of accepted final statuses, and cancel some of them while they
+ * wait for a lock, a worker or their dependency. The dependency manager decides: continue,
+ * wait, cancel (a cancelled dependency the dependent did not accept), or error (wrong status).
+ *
+ * Catches `dependency-cancel-ignored` (a dependent of a cancelled job keeps waiting forever) and
+ * `depmgr-notify-under-lock` (waiters are re-enqueued under the dependency manager's lock, which
+ * inverts the queue lock -> manager lock order).
+ */
+import fc from 'fast-check';
+import type { FaultPlan } from '../src/sim/faults.js';
+import {
+  buildWorkload,
+  featuresOf,
+  type GanetiParams,
+  jobCount,
+  paramsArbitrary,
+  type WorkloadShape,
+} from './ganeti/workload.js';
+import type { Scenario } from './scenario.js';
+
+const SHAPE: WorkloadShape = {
+  kinds: ['startup', 'shutdown', 'reboot', 'migrate', 'query'],
+  nodes: { min: 2, max: 3 },
+  instances: { min: 1, max: 3 },
+  workers: { min: 1, max: 4 },
+  submissions: { min: 1, max: 3 },
+  chainMax: 3,
+  opsPerJob: { min: 1, max: 1 },
+  gridUs: 100_000,
+  gridSlots: 6,
+  priorities: [0, 10],
+};
+
+export const scenario: Scenario<GanetiParams> = {
+  id: 'ganeti-chained-jobs',
+  title: 'chained jobs with cancellations',
+  description: 'chains of dependent jobs submitted at once, with some jobs cancelled while they wait',
+  seeds: ['001', '000'],
+  mutants: ['dependency-cancel-ignored', 'depmgr-notify-under-lock'],
+  features: featuresOf(SHAPE),
+  budget: { maxSteps: 200_000, maxTimeUs: 4 * 3600 * 1_000_000 },
+  source: import.meta.url,
+  params: (on) => paramsArbitrary(SHAPE, on),
+  faults: () => fc.constant<FaultPlan>({}),
+  size: ({ params }) => ({ jobs: jobCount(params), faults: 0 }),
+  build: (world, input) => buildWorkload(world, input),
+};
