@@ -102,9 +102,11 @@ abstract class MigrationLu extends LogicalUnit {
       this.releaseLocks(LEVEL_NODE_ALLOC);
     } else if (DTS_INT_MIRROR.has(inst.diskTemplate)) {
       const secondary = inst.secondaryNodes[0] as string;
-      if (wanted !== null && wanted !== secondary) {
+      if (this.op.iallocator || (wanted !== null && wanted !== secondary)) {
+        const text = this.verb === 'failovers' ? 'failed over' : 'migrated';
         throw new OpPrereqError(
-          `Instances with disk template ${inst.diskTemplate} cannot be migrated to arbitrary nodes (neither an iallocator nor a target node can be passed)`,
+          `Instances with disk template ${inst.diskTemplate} cannot be ${text} to arbitrary nodes` +
+            ' (neither an iallocator nor a target node can be passed)',
           ECODE_INVAL,
         );
       }

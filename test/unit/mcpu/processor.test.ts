@@ -99,6 +99,29 @@ describe('Processor: lock levels', () => {
     );
   });
 
+  it('a DRBD instance moves only to its secondary: another target is refused with Ganeti’s message', () => {
+    const m = master();
+    const run = spawnOp(m, 'job1', { OP_ID: 'OP_INSTANCE_FAILOVER', instance_name: 'inst1', target_node: 'node3' });
+    m.sim.run();
+    expect((run.error as OpPrereqError).args).toEqual([
+      'Instances with disk template drbd cannot be failed over to arbitrary nodes (neither an iallocator nor a target node can be passed)',
+      'wrong_input',
+    ]);
+    expect(m.cfg.getInstanceInfo('inst1')?.primaryNode).toBe('node1');
+  });
+
+  it('a dry run takes the locks and checks the prerequisites but changes nothing', () => {
+    const m = master();
+    const cbs = new RecordingCallbacks();
+    const run = spawnOp(m, 'job1', { OP_ID: 'OP_INSTANCE_REMOVE', instance_name: 'inst2', dry_run: true }, { cbs });
+    m.sim.run();
+    expect(run.error).toBeUndefined();
+    expect(run.result).toBeNull();
+    expect(m.cfg.getInstanceInfo('inst2')).not.toBeNull();
+    expect(m.glm.names(LEVEL_INSTANCE).has('inst2')).toBe(true);
+    expect(cbs.feedbackLog).toEqual([' - INFO: dry-run mode requested, not actually executing the operation']);
+  });
+
   it('an LU with REQ_BGL takes the BGL exclusively and nothing else', () => {
     const m = master();
     const run = spawnOp(m, 'job1', { OP_ID: 'OP_CLUSTER_VERIFY' });
