@@ -30,8 +30,12 @@ describe('TestDispatchTable', () => {
       const lu = DISPATCH_TABLE.get(d.OP_ID);
       expect(lu, `${d.OP_ID} missing handler class`).toBeDefined();
       if (!lu) continue;
-      // Ganeti's naming: Op<X> is handled by LU<X>.
-      expect(lu.name.startsWith('LU')).toBe(true);
+      // Ganeti's naming: Op<X> is handled by LU<X> (OP_GROUP_ASSIGN_NODES -> LUGroupAssignNodes).
+      const camel = d.OP_ID.slice(3)
+        .split('_')
+        .map((w) => w.charAt(0) + w.slice(1).toLowerCase())
+        .join('');
+      expect(lu.name).toBe(`LU${camel}`);
       if (lu.REQ_BGL) expect(REQ_BGL_WHITELIST.has(d.OP_ID), `${d.OP_ID} not whitelisted for REQ_BGL`).toBe(true);
       else
         expect(REQ_BGL_WHITELIST.has(d.OP_ID), `${d.OP_ID} whitelisted for REQ_BGL, but has REQ_BGL=False`).toBe(false);
