@@ -144,6 +144,7 @@ export async function run(): Promise<Record<string, unknown>> {
       wallMsMedian: median(thr.map((r) => r.wallMs)),
       succeeded: firstThr.succeeded,
       virtualHours: firstThr.virtualHours,
+      virtualJobsPerSecond: Math.round((jobs / (firstThr.virtualHours * 3600)) * 10) / 10,
       steps: firstThr.steps,
       outcome: firstThr.outcome,
     },
