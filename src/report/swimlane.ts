@@ -9,10 +9,14 @@
 import type { TraceRecord } from '../sim/trace.js';
 import { categoryOf, fieldText, lockOf } from './trace-rows.js';
 
-const LANE_H = 26;
 const LABEL_W = 130;
 const TOP = 44;
 const RIGHT = 20;
+/** A lane: a row for marks, then one row per set of bars that overlap in time. */
+const MARK_ROW_H = 20;
+const BAR_ROW_H = 15;
+const BAR_H = 12;
+const LANE_PAD = 5;
 
 export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -25,6 +29,7 @@ interface Bar {
   readonly from: number;
   readonly to: number;
   readonly kind: 'hold' | 'wait' | 'stuck';
+  readonly lock: string;
   readonly text: string;
 }
 
@@ -46,6 +51,7 @@ function lockBars(records: readonly TraceRecord[], lastStep: number): Bar[] {
           from: w,
           to: r.step,
           kind: 'wait',
+          lock: r.subject,
           text: `waits for ${r.subject} (${mode}), steps ${w}-${r.step}: ${r.kind.slice(5)}`,
         });
         waits.delete(key);
@@ -60,6 +66,7 @@ function lockBars(records: readonly TraceRecord[], lastStep: number): Bar[] {
           from: h.step,
           to: r.step,
           kind: 'hold',
+          lock: r.subject,
           text: `holds ${r.subject} (${h.mode}), steps ${h.step}-${r.step}`,
         });
         holds.delete(key);
@@ -73,6 +80,7 @@ function lockBars(records: readonly TraceRecord[], lastStep: number): Bar[] {
       from: h.step,
       to: lastStep,
       kind: 'hold',
+      lock,
       text: `holds ${lock} (${h.mode}) from step ${h.step} to the end`,
     });
   }
@@ -83,6 +91,7 @@ function lockBars(records: readonly TraceRecord[], lastStep: number): Bar[] {
       from: w,
       to: lastStep,
       kind: 'stuck',
+      lock,
       text: `waits for ${lock} from step ${w}, still waiting at the end`,
     });
   }
@@ -124,6 +133,32 @@ export interface SwimlaneOptions {
   readonly title?: string;
 }
 
+/**
+ * The sub-row of each bar: the lowest row of its thread where it overlaps no bar placed before
+ * it (bars taken by start step), so locks held at the same time sit one above the other.
+ */
+function packBars(bars: readonly Bar[]): { row: number[]; rows: Map<number, number> } {
+  const order = bars
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const p = bars[a] as Bar;
+      const q = bars[b] as Bar;
+      return p.thread - q.thread || p.from - q.from || p.to - q.to || a - b;
+    });
+  const row: number[] = new Array(bars.length).fill(0);
+  const ends = new Map<number, number[]>(); // thread -> end step of the last bar in each row
+  for (const i of order) {
+    const b = bars[i] as Bar;
+    const rowEnds = ends.get(b.thread) ?? [];
+    let r = rowEnds.findIndex((end) => end <= b.from);
+    if (r < 0) r = rowEnds.length;
+    rowEnds[r] = Math.max(b.to, b.from + 1);
+    ends.set(b.thread, rowEnds);
+    row[i] = r;
+  }
+  return { row, rows: new Map([...ends].map(([t, e]) => [t, e.length])) };
+}
+
 export function swimlaneSvg(
   records: readonly TraceRecord[],
   threadNames: ReadonlyMap<number, string>,
@@ -135,40 +170,53 @@ export function swimlaneSvg(
   const scale = Math.min(40, Math.max(4, 1200 / span));
   const x = (step: number) => LABEL_W + 10 + (step - first) * scale;
   const bars = lockBars(records, last);
+  const packed = packBars(bars);
   const lanes = [...new Set(records.map((r) => r.thread))]
     .filter((t) => t !== 0 || records.some((r) => r.thread === 0 && categoryOf(r.kind) !== 'thread'))
     .sort((a, b) => a - b);
-  const laneOf = new Map(lanes.map((t, i) => [t, i]));
+  const laneTop = new Map<number, number>();
+  let bottom = TOP;
+  for (const t of lanes) {
+    laneTop.set(t, bottom);
+    bottom += MARK_ROW_H + (packed.rows.get(t) ?? 0) * BAR_ROW_H + LANE_PAD;
+  }
   const width = Math.ceil(x(last) + RIGHT);
-  const height = TOP + lanes.length * LANE_H + 12;
-  const y = (t: number) => TOP + (laneOf.get(t) ?? 0) * LANE_H + LANE_H / 2;
+  const height = bottom + 12;
+  const markY = (t: number) => (laneTop.get(t) ?? laneTop.get(0) ?? TOP) + MARK_ROW_H / 2;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="swimlane" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<text x="8" y="16" font-size="13">${escapeXml(opts.title ?? 'per-thread swimlane')} (steps ${first}-${last})</text>`,
   ];
-  // Step axis: a tick every `every` steps, chosen so labels do not overlap.
-  const every = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000].find((e) => e * scale >= 36) ?? 20000;
-  for (let s = Math.ceil(first / every) * every; s <= last; s += every) {
-    out.push(`<line x1="${num(x(s))}" y1="${TOP - 8}" x2="${num(x(s))}" y2="${height - 8}" stroke="#e0e0e0"/>`);
-    out.push(`<text x="${num(x(s))}" y="${TOP - 12}" text-anchor="middle" fill="#757575">${s}</text>`);
-  }
   lanes.forEach((t, i) => {
-    const ly = TOP + i * LANE_H;
-    if (i % 2 === 1) out.push(`<rect x="0" y="${ly}" width="${width}" height="${LANE_H}" fill="#fafafa"/>`);
+    const top = laneTop.get(t) ?? TOP;
+    const h = MARK_ROW_H + (packed.rows.get(t) ?? 0) * BAR_ROW_H + LANE_PAD;
+    if (i % 2 === 1) out.push(`<rect x="0" y="${top}" width="${width}" height="${h}" fill="#f5f5f5"/>`);
     const name = threadNames.get(t) ?? `t${t}`;
     out.push(
-      `<text x="8" y="${ly + LANE_H / 2 + 4}" class="lane" data-thread="${escapeXml(name)}">${escapeXml(name)}</text>`,
+      `<text x="8" y="${top + MARK_ROW_H / 2 + 4}" class="lane" data-thread="${escapeXml(name)}">${escapeXml(name)}</text>`,
     );
   });
-  for (const b of bars) {
-    const w = Math.max(3, x(b.to) - x(b.from));
-    const top = y(b.thread) - 7;
-    out.push(
-      `<rect class="bar ${b.kind}" data-step="${b.from}" x="${num(x(b.from))}" y="${num(top)}" width="${num(w)}" height="14" rx="3" ${BAR_STYLE[b.kind]}><title>${escapeXml(b.text)}</title></rect>`,
-    );
+  // Step axis: a tick every `every` steps, chosen so labels do not overlap.
+  const every = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000].find((e) => e * scale >= 36) ?? 20000;
+  for (let st = Math.ceil(first / every) * every; st <= last; st += every) {
+    out.push(`<line x1="${num(x(st))}" y1="${TOP - 8}" x2="${num(x(st))}" y2="${height - 8}" stroke="#e0e0e0"/>`);
+    out.push(`<text x="${num(x(st))}" y="${TOP - 12}" text-anchor="middle" fill="#757575">${st}</text>`);
   }
+  bars.forEach((b, i) => {
+    const w = Math.max(3, x(b.to) - x(b.from));
+    const top = (laneTop.get(b.thread) ?? TOP) + MARK_ROW_H + (packed.row[i] ?? 0) * BAR_ROW_H;
+    out.push(
+      `<rect class="bar ${b.kind}" data-step="${b.from}" data-lock="${escapeXml(b.lock)}" x="${num(x(b.from))}" y="${top}" width="${num(w)}" height="${BAR_H}" rx="3" ${BAR_STYLE[b.kind]}><title>${escapeXml(b.text)}</title></rect>`,
+    );
+    // The lock's name inside its bar when it fits (about 6 px a character at this size).
+    if (w >= b.lock.length * 6 + 8) {
+      out.push(
+        `<text x="${num(x(b.from) + 4)}" y="${top + BAR_H - 3}" font-size="9" fill="#212121" pointer-events="none">${escapeXml(b.lock)}</text>`,
+      );
+    }
+  });
   for (const r of records) {
-    const mark = markOf(categoryOf(r.kind), r.kind, x(r.step), y(laneOf.has(r.thread) ? r.thread : 0));
+    const mark = markOf(categoryOf(r.kind), r.kind, x(r.step), markY(laneTop.has(r.thread) ? r.thread : 0));
     if (!mark) continue;
     const text = `step ${r.step}: ${r.kind} ${r.subject} ${r.fields.map(fieldText).join(' ')}`.trim();
     const lock = lockOf(r);
