@@ -4,6 +4,8 @@
  * export), so that the lock daemons of different nodes arbitrate through file locks on it.
  */
 import { mountedStorage } from '../../lockd/config.js';
+import { VirError } from '../../lockd/errors.js';
+import { type KillPathAction, SanlockDaemon, type SanlockTiming } from '../../lockd/sanlock-daemon.js';
 import { Virtlockd } from '../../lockd/virtlockd.js';
 import type { MutantSet } from '../../mutants/registry.js';
 import type { World } from '../../sim/ports.js';
@@ -19,8 +21,13 @@ export interface LibvirtClusterOptions {
   /** Image file names under `IMAGE_DIR`, created empty at start. */
   readonly images: readonly string[];
   readonly lockManager: LockManagerName;
-  /** Content of `qemu-lockd.conf` (none: defaults, i.e. direct mode with auto disk leases). */
-  readonly lockdConfig?: string;
+  /**
+   * Content of `qemu-<plugin>.conf` (none: the plugin's defaults; for lockd that is direct mode
+   * with auto disk leases). Per node when a function (sanlock needs a `host_id` per host).
+   */
+  readonly lockConfig?: string | ((node: string) => string);
+  /** sanlock's `io_timeout` (renewal, loss and fencing times derive from it). */
+  readonly sanlockTiming?: SanlockTiming;
   readonly mutants: MutantSet;
   readonly guestWriteEveryUs?: number;
 }
@@ -28,6 +35,7 @@ export interface LibvirtClusterOptions {
 export interface LibvirtCluster {
   readonly hypervisors: ReadonlyMap<string, Hypervisor>;
   readonly lockDaemons: ReadonlyMap<string, Virtlockd>;
+  readonly sanlockDaemons: ReadonlyMap<string, SanlockDaemon>;
 }
 
 export function imagePath(image: string): string {
@@ -37,11 +45,36 @@ export function imagePath(image: string): string {
 export function startLibvirtCluster(world: World, opts: LibvirtClusterOptions): LibvirtCluster {
   const hypervisors = new Map<string, Hypervisor>();
   const lockDaemons = new Map<string, Virtlockd>();
+  const sanlockDaemons = new Map<string, SanlockDaemon>();
   for (const node of opts.nodes) {
     const storage = mountedStorage(world, node, [{ prefix: IMAGE_DIR, disk: opts.sharedDisk }]);
     if (opts.lockManager === 'lockd') {
       lockDaemons.set(node, Virtlockd.start(world, { node, storage, mutants: opts.mutants }));
     }
+    if (opts.lockManager === 'sanlock') {
+      // libvirt_sanlock_helper: connects to libvirtd and suspends or destroys the domain.
+      const killPath = function* (pid: number, action: KillPathAction) {
+        const hv = hypervisors.get(node);
+        const name = hv?.domainOfPid(pid);
+        if (!hv || name === null || name === undefined) return;
+        try {
+          yield* action === 'pause' ? hv.suspend(name) : hv.destroy(name);
+        } catch (e) {
+          if (!(e instanceof VirError)) throw e;
+        }
+      };
+      sanlockDaemons.set(
+        node,
+        SanlockDaemon.start(world, {
+          node,
+          storage,
+          mutants: opts.mutants,
+          killPath,
+          ...(opts.sanlockTiming ? { timing: opts.sanlockTiming } : {}),
+        }),
+      );
+    }
+    const lockConfig = typeof opts.lockConfig === 'function' ? opts.lockConfig(node) : opts.lockConfig;
     hypervisors.set(
       node,
       Hypervisor.start(world, {
@@ -50,10 +83,10 @@ export function startLibvirtCluster(world: World, opts: LibvirtClusterOptions): 
         storage,
         mutants: opts.mutants,
         images: opts.images.map(imagePath),
-        ...(opts.lockdConfig !== undefined ? { lockdConfig: opts.lockdConfig } : {}),
+        ...(lockConfig !== undefined ? { lockConfig } : {}),
         ...(opts.guestWriteEveryUs !== undefined ? { guestWriteEveryUs: opts.guestWriteEveryUs } : {}),
       }),
     );
   }
-  return { hypervisors, lockDaemons };
+  return { hypervisors, lockDaemons, sanlockDaemons };
 }

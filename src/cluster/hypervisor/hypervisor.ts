@@ -1,6 +1,6 @@
 /**
  * The simulated hypervisor of one node: libvirtd's QEMU driver as the lock manager sees it
- * (spec §1.4). A `libvirtd` process loads the lock plugin (`nop` or `lockd`) and runs every
+ * (spec §1.4). A `libvirtd` process loads the lock plugin (`nop`, `lockd` or `sanlock`) and runs every
  * lifecycle operation; each domain runs in its own `qemu-<name>` process whose guest writes to
  * its read-write disks through the simulated (shared) disk while its vCPUs run, so two writers
  * of one disk are visible in the trace (`guest.write`).
@@ -38,6 +38,7 @@ import { isVirError, VirError } from '../../lockd/errors.js';
 import { createLockdDriver } from '../../lockd/lockd-driver.js';
 import { FifoMutex } from '../../lockd/mutex.js';
 import { DEFAULT_LOCK_MANAGER_PLUGIN_DIR, LockModuleLoader, lockManagerPluginNew } from '../../lockd/plugin.js';
+import { createSanlockDriver } from '../../lockd/sanlock-driver.js';
 import type { MutantSet } from '../../mutants/registry.js';
 import { DiskError, type Proc, type ProcessRef, type World } from '../../sim/ports.js';
 import {
@@ -50,14 +51,14 @@ import {
   type QemuProcess,
 } from './domain.js';
 
-export type LockManagerName = 'nop' | 'lockd';
+export type LockManagerName = 'nop' | 'lockd' | 'sanlock';
 
 export interface HypervisorOptions {
   readonly node: string;
   /** `lock_manager` of qemu.conf. */
   readonly lockManager: LockManagerName;
-  /** Lines of `/etc/libvirt/qemu-lockd.conf` written at first start (none: no config file). */
-  readonly lockdConfig?: string;
+  /** Content of the plugin's `/etc/libvirt/qemu-<plugin>.conf`, written at first start (none: no file). */
+  readonly lockConfig?: string;
   readonly storage: Storage;
   readonly mutants: MutantSet;
   /** Disk images to create (empty) at start when missing, like a management layer would. */
@@ -74,6 +75,7 @@ export const MIGRATION_TRANSFER_US = 10_000;
 
 const installed: ReadonlyMap<string, LockDriverFactory> = new Map([
   [`${DEFAULT_LOCK_MANAGER_PLUGIN_DIR}/lockd.so`, createLockdDriver],
+  [`${DEFAULT_LOCK_MANAGER_PLUGIN_DIR}/sanlock.so`, createSanlockDriver],
 ]);
 
 export class Hypervisor {
@@ -114,6 +116,12 @@ export class Hypervisor {
   /** The domain record (for scenarios and checks); undefined when not defined here. */
   domain(name: string): Readonly<DomainObj> | undefined {
     return this.domains.get(name);
+  }
+
+  /** The domain whose QEMU has `pid`, or null. */
+  domainOfPid(pid: number): string | null {
+    for (const [name, dom] of this.domains) if (dom.qemu?.pid === pid) return name;
+    return null;
   }
 
   /** libvirtd dies and comes back; QEMUs and their locks are untouched (spec §1.4). */
@@ -302,8 +310,8 @@ export class Hypervisor {
     this.jobs.clear();
     const local = this.world.disk(this.node);
     const configFile = `${CONFIG_DIR}/qemu-${this.opts.lockManager}.conf`;
-    if (this.opts.lockdConfig !== undefined && !(yield* local.exists(configFile))) {
-      yield* local.writeFile(configFile, this.opts.lockdConfig);
+    if (this.opts.lockConfig !== undefined && !(yield* local.exists(configFile))) {
+      yield* local.writeFile(configFile, this.opts.lockConfig);
     }
     for (const image of this.opts.images ?? []) {
       const disk = this.opts.storage.diskFor(image);

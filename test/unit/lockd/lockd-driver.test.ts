@@ -27,8 +27,8 @@ describe('lockd plugin', () => {
 
   it('indirect mode (file_lockspace_dir) locks an autocreated SHA-256-named file, unlinked when released', () => {
     const dir = '/var/lib/libvirt/images/lockd';
-    const lockdConfig = `auto_disk_leases = 1\nfile_lockspace_dir = "${dir}"\n`;
-    runLibvirt({ lockdConfig }, function* (h) {
+    const lockConfig = `auto_disk_leases = 1\nfile_lockspace_dir = "${dir}"\n`;
+    runLibvirt({ lockConfig }, function* (h) {
       h.hv('node1').define(domainDef('a', [{ image: 'd1.img' }]));
       h.hv('node2').define(domainDef('b', [{ image: 'd1.img' }]));
       yield* h.hv('node1').start('a');
@@ -64,7 +64,7 @@ describe('lockd plugin', () => {
   });
 
   it('auto_disk_leases = 0 with read-write disks and no lease fails the start even for REGISTER_ONLY (CONFIG_UNSUPPORTED)', () => {
-    runLibvirt({ lockdConfig: 'auto_disk_leases = 0\n' }, function* (h) {
+    runLibvirt({ lockConfig: 'auto_disk_leases = 0\n' }, function* (h) {
       h.hv('node1').define(domainDef('a', [{ image: 'd1.img' }]));
       expect(yield* errorCode(h.hv('node1').start('a', { paused: true }))).toBe(VirErr.CONFIG_UNSUPPORTED);
       expect(h.hv('node1').domain('a')?.state).toBe('shutoff');

@@ -27,8 +27,9 @@ export interface Harness {
 
 export interface HarnessOptions {
   readonly mutants?: MutantSet;
-  readonly lockManager?: 'nop' | 'lockd';
-  readonly lockdConfig?: string;
+  readonly lockManager?: 'nop' | 'lockd' | 'sanlock';
+  readonly lockConfig?: string | ((node: string) => string);
+  readonly sanlockTiming?: { readonly ioTimeoutUs: number };
   readonly images?: readonly string[];
   readonly seed?: number;
 }
@@ -60,7 +61,8 @@ export function runLibvirt(
     images: opts.images ?? ['d1.img', 'd2.img', 'd3.img'],
     lockManager: opts.lockManager ?? 'lockd',
     mutants: opts.mutants ?? MutantSet.none,
-    ...(opts.lockdConfig !== undefined ? { lockdConfig: opts.lockdConfig } : {}),
+    ...(opts.lockConfig !== undefined ? { lockConfig: opts.lockConfig } : {}),
+    ...(opts.sanlockTiming !== undefined ? { sanlockTiming: opts.sanlockTiming } : {}),
   });
   const h: Harness = {
     world,
