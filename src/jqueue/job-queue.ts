@@ -17,8 +17,9 @@
  * job file was written) or `jqueue.submit.failed` (it could not be; the client is told), archival
  * as `jqueue.archive`.
  *
- * Departure: the queue lock is registered with the lock monitor when one is given (Ganeti lists
- * only the dependency manager there) so that a deadlock through the queue lock is named.
+ * Departure: the queue lock and the dependency manager's own lock are registered with the lock
+ * monitor when one is given (Ganeti lists only the dependency manager's `job/<id>` entries
+ * there) so that a deadlock through either lock is named with its cycle.
  */
 import type { LockMonitor } from '../locking/lock-monitor.js';
 import { SharedLock } from '../locking/shared-lock.js';
@@ -114,7 +115,7 @@ export class JobQueue implements WorkerQueue, RecoveryHost {
     this.depmgr = new JobDependencyManager<QueuedJob>({
       getStatus: (jobId) => this.getJobStatusForDependencies(jobId),
       enqueue: (jobs) => this.enqueueJobs(jobs),
-      lock: new SharedLock(rt, DEPMGR_LOCK_NAME, { mutants: this.mutants }),
+      lock: new SharedLock(rt, DEPMGR_LOCK_NAME, { monitor, mutants: this.mutants }),
       mutants: this.mutants,
     });
     monitor?.register(this.depmgr);
