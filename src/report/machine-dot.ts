@@ -256,9 +256,21 @@ export function pathDot(model: ModelEntry, object: string, path: readonly PathSt
       '  ',
     ),
   );
-  for (const s of path)
-    if (!known.has(s.to))
-      lines.push(nodeLine(s.to, { label: `${s.to}\n(unknown state)`, color: COLOR_FAIL, shape: 'box' }));
+  // A trace may name a state the model lacks (an LST `unknown-state` finding): drawn, in red.
+  const unknown = [...new Set(path.flatMap((s) => [s.from ?? START, s.to]))].filter(
+    (n) => n !== START && !known.has(n),
+  );
+  for (const n of unknown) {
+    lines.push(
+      nodeLine(n, {
+        label: `${n}\n(unknown state)`,
+        color: COLOR_FAIL,
+        fontcolor: COLOR_FAIL,
+        shape: 'box',
+        class: 'state unknown',
+      }),
+    );
+  }
   const order = new Map<string, string[]>();
   path.forEach((s, i) => {
     const key = `${s.from ?? ''}->${s.to}`;

@@ -147,6 +147,17 @@ describe('coverage overlay', () => {
 });
 
 describe('failing path', () => {
+  it('draws states the model lacks as red unknown states, each once', () => {
+    const dot = pathDot(MODELS.find((m) => m.id === 'job-status') as ModelEntry, 'job/9', [
+      { from: null, to: 'queued', step: 1, legal: true },
+      { from: 'queued', to: 'limbo', step: 2, legal: false },
+      { from: 'limbo', to: 'running', step: 3, legal: false },
+    ]);
+    expect(dot.match(/class="state unknown"/g)?.length).toBe(1);
+    expect(dot).toMatch(/"queued" -> "limbo" \[label="ILLEGAL\\n#2 step 2"/);
+    expect(dot).toMatch(/"limbo" -> "running" \[label="ILLEGAL\\n#3 step 3"/);
+  });
+
   const op = MODELS.find((m) => m.id === 'opcode-status') as ModelEntry;
 
   it('numbers each change on the path with its step and draws the illegal change as an extra red edge', () => {
