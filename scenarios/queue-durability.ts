@@ -80,8 +80,9 @@ export const LIVENESS_FROM_US = 30_000_000;
 const CLIENT_DEADLINE_US = 150_000_000;
 /** LUXI calls give up after 10 s (`LUXI_DEF_CTMO`), so a dead master costs the client little. */
 const LUXI_TIMEOUT_US = 10_000_000;
-const GRID_US = 50_000;
-const OPERATOR_INTERVAL_US = 500_000;
+/** Fault times lie on a coarse grid: few values to shrink through, and windows of 250 ms are hit. */
+const GRID_US = 250_000;
+const OPERATOR_INTERVAL_US = 1_000_000;
 const REBOOT_AFTER_US = 3_000_000;
 const FAILOVER_AFTER_US = 2_000_000;
 /** Replication RPC timeout: short enough for the run, long beyond the node daemon's 10 s lock wait. */
@@ -91,7 +92,7 @@ const gridTime = (max: number) => fc.integer({ min: 0, max }).map((n) => n * GRI
 
 function faultArb(on: ReadonlySet<string>): fc.Arbitrary<DurabilityFault> | null {
   const node = fc.integer({ min: -1, max: NODES.length - 1 });
-  const at = gridTime(200);
+  const at = gridTime(48);
   const kinds: fc.Arbitrary<DurabilityFault>[] = [];
   if (on.has('fault:crash-masterd')) kinds.push(fc.record({ kind: fc.constant('crash-masterd' as const), atUs: at }));
   if (on.has('fault:crash-node')) {
@@ -120,7 +121,7 @@ function faultArb(on: ReadonlySet<string>): fc.Arbitrary<DurabilityFault> | null
         kind: fc.constant('partition' as const),
         atUs: at,
         node: fc.integer({ min: 0, max: NODES.length - 1 }),
-        durationUs: gridTime(100),
+        durationUs: fc.constantFrom(1_000_000, 5_000_000, 20_000_000),
       }),
     );
   }
@@ -131,19 +132,20 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<QueueDurabilityParams>
   const job = fc.record({
     opDurationsUs: fc.array(fc.constantFrom(200_000, 1_000_000, 2_000_000), { minLength: 1, maxLength: 2 }),
   });
+  const gap = fc.constantFrom(0, 500_000, 2_000_000);
   const submission = on.has('job:many')
     ? fc.oneof(
-        fc.record({ many: fc.constant(false), jobs: fc.tuple(job), gapUs: gridTime(40) }),
+        fc.record({ many: fc.constant(false), jobs: fc.tuple(job), gapUs: gap }),
         fc.record({
           many: fc.constant(true),
           jobs: fc.array(job, { minLength: 1, maxLength: 2 }),
-          gapUs: gridTime(40),
+          gapUs: gap,
         }),
       )
-    : fc.record({ many: fc.constant(false), jobs: fc.tuple(job), gapUs: gridTime(40) });
+    : fc.record({ many: fc.constant(false), jobs: fc.tuple(job), gapUs: gap });
   const fault = faultArb(on);
   return fc.record({
-    workers: fc.integer({ min: 1, max: 3 }),
+    workers: fc.constantFrom(1, 2, 3),
     failover: on.has('failover') ? fc.boolean() : fc.constant(false),
     workload: fc.record({
       submissions: fc.array(submission, { minLength: 1, maxLength: 3 }),
@@ -180,6 +182,7 @@ export function buildQueueDurability(
     isNodeUp,
     workers: params.workers,
     rpcTimeoutUs: RPC_TIMEOUT_US,
+    watcherIntervalUs: 2_000_000,
   });
   cluster.start();
   world.net.setLossRate({ num: params.rpcLossPerMille, den: 1000 });
@@ -189,6 +192,7 @@ export function buildQueueDurability(
     masterNode: () => cluster.masterNode,
     workload: params.workload,
     callTimeoutUs: LUXI_TIMEOUT_US,
+    pollIntervalUs: 2_000_000,
     deadlineUs: CLIENT_DEADLINE_US,
   });
   world.processes.startProcess(CLIENT_NODE, 'client', function* (self) {
