@@ -189,7 +189,10 @@ function findingHtml(f: ReportFinding, index: number): string {
   }
   if (f.diagrams.length > 0) parts.push('<h3>Diagrams</h3>', ...f.diagrams.map(figure));
   if (f.trace) {
-    parts.push('<h3>Trace</h3>', viewerHtml(`trace-${index + 1}`, f.trace));
+    parts.push(
+      `<h3>Trace <button type="button" class="to-finding" data-step="${x.step}">go to the finding (step ${x.step})</button></h3>`,
+      viewerHtml(`trace-${index + 1}`, f.trace),
+    );
   }
   parts.push('</section>');
   return parts.join('\n');

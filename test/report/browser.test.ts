@@ -129,6 +129,14 @@ describe('the HTML report in headless Chromium', () => {
     expect(await page.$eval('#trace-1', (v) => v.getAttribute('data-current-step'))).toBe(step);
   });
 
+  it('the button next to the trace jumps to the step of the finding', async () => {
+    await page.click('#finding-1 button.to-finding');
+    const step = await page.$eval('#finding-1 button.to-finding', (b) => b.getAttribute('data-step'));
+    const shown = await page.$eval('#trace-1', (v) => v.getAttribute('data-current-step'));
+    expect(Number(shown)).toBeGreaterThanOrEqual(Number(step));
+    expect(await page.$eval('#trace-1 tbody tr.current', (tr) => tr.children[0]?.textContent)).toBe(shown);
+  });
+
   it('the URL hash sets filters and the step, so a link can point into the trace', async () => {
     await page.goto(`${url}#thread=worker1&step=3`, { waitUntil: 'load' });
     await page.waitForSelector('body[data-ready="true"]');
