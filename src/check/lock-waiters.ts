@@ -24,6 +24,12 @@ class WaitTable {
   readonly procs = new ProcessMap();
   readonly waiting = new Map<string, Map<number, Waiter>>();
   readonly woken = new Map<string, Set<number>>();
+  /**
+   * Process whose memory each lock lives in (that of the first thread seen using it): when it
+   * dies the lock is gone, and a restarted daemon's lock of the same name numbers its batches
+   * afresh.
+   */
+  private readonly home = new Map<string, string | null>();
 
   /** Applies `r`; returns the waiter it concerns when it is a `lock.wait` or `lock.acquired`. */
   apply(r: TraceRecord): { kind: 'wait' | 'acquired'; waiter: Waiter | undefined } | null {
@@ -32,7 +38,19 @@ class WaitTable {
       for (const table of this.waiting.values()) {
         for (const t of [...table.keys()]) if (this.procs.process(t) === died) table.delete(t);
       }
+      for (const [lock, proc] of [...this.home]) {
+        if (proc !== died) continue;
+        this.home.delete(lock);
+        this.waiting.delete(lock);
+        this.woken.delete(lock);
+      }
       return null;
+    }
+    if (
+      (r.kind === 'lock.wait' || r.kind === 'lock.notify' || r.kind === 'lock.acquired') &&
+      !this.home.has(r.subject)
+    ) {
+      this.home.set(r.subject, this.procs.process(r.thread));
     }
     switch (r.kind) {
       case 'lock.wait': {
@@ -65,6 +83,7 @@ class WaitTable {
       case 'lock.delete':
         this.waiting.delete(r.subject);
         this.woken.delete(r.subject);
+        this.home.delete(r.subject);
         return null;
       default:
         return null;

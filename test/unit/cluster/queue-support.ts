@@ -1,10 +1,20 @@
 /** Helpers for the durable-queue tests: node daemons on a simulated world, a master process, job files. */
 import { expect } from 'vitest';
+import {
+  buildQueueDurability,
+  type QueueDurabilityParams,
+  scenario as queueDurability,
+} from '../../../scenarios/queue-durability.js';
+import type { CheckContext, Checker } from '../../../scenarios/scenario.js';
+import { type Finding, findingOf } from '../../../src/check/finding.js';
+import { genericCheckers } from '../../../src/check/generic.js';
+import type { DurableCluster } from '../../../src/cluster/durable-cluster.js';
 import { nodeDaemonMain } from '../../../src/cluster/noded.js';
 import type { OpStatus } from '../../../src/jqueue/constants.js';
 import { DiskJobStore, type DiskJobStoreOptions } from '../../../src/jqueue/disk-job-store.js';
 import type { SerializedJob } from '../../../src/jqueue/queued-job.js';
 import { MutantSet } from '../../../src/mutants/registry.js';
+import type { RunResult } from '../../../src/sim/kernel.js';
 import type { Proc } from '../../../src/sim/ports.js';
 import type { TraceRecord } from '../../../src/sim/trace.js';
 import { createWorld, type SimWorld } from '../../../src/sim/world.js';
@@ -74,4 +84,57 @@ export function jobFile(id: number, statuses: readonly OpStatus[] = ['queued']):
 
 export function events(world: SimWorld, kind: string): TraceRecord[] {
   return world.kernel.trace.snapshot().filter((r) => r.kind === kind);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole durability runs (the queue-durability scenario's world), with extra faults at steps.
+
+export interface DurabilityRunOptions {
+  readonly params: QueueDurabilityParams;
+  readonly mutants?: MutantSet;
+  readonly seed?: number;
+  /** Called with the built world before it runs, e.g. to schedule a crash at a step. */
+  readonly arm?: (world: SimWorld, cluster: DurableCluster) => void;
+}
+
+export interface DurabilityRun {
+  readonly world: SimWorld;
+  readonly result: RunResult;
+  readonly finding: Finding | null;
+  readonly cluster: DurableCluster;
+}
+
+/** Runs one durability world with every checker a search would use; returns the finding, if any. */
+export function runDurability(opts: DurabilityRunOptions): DurabilityRun {
+  const world = createWorld({
+    seed: opts.seed ?? 1,
+    budget: queueDurability.budget,
+    trace: 'full',
+    strategy: { kind: 'random' },
+  });
+  const checkers: Checker[] = genericCheckers();
+  const ctx: CheckContext = {
+    now: () => world.now(),
+    violation: (property, message, objects = []) => world.violation(property, message, objects),
+  };
+  world.kernel.trace.observe((r) => {
+    for (const c of checkers) c.onEvent?.(r, ctx);
+  });
+  const { cluster, instance } = buildQueueDurability(world, opts.params, opts.mutants ?? MutantSet.none);
+  checkers.push(...(instance.checkers ?? []));
+  if (instance.livenessFromUs !== undefined) {
+    world.kernel.atTime(instance.livenessFromUs, () => {
+      world.calm();
+      instance.onLiveness?.();
+    });
+  }
+  opts.arm?.(world, cluster);
+  const result = world.run();
+  for (const c of checkers) c.atEnd?.(result, ctx);
+  return { world, result, finding: findingOf(result, undefined), cluster };
+}
+
+/** Subjects of the trace events of `kind`, in order. */
+export function subjects(world: SimWorld, kind: string): string[] {
+  return events(world, kind).map((r) => r.subject);
 }
