@@ -56,5 +56,9 @@ function* runTaskInner(queue: WorkerQueue, worker: PoolWorker<QueuedJob>, job: Q
     }
   };
   const result = yield* new JobProcessor(queue, execFn, job, queue.timeoutStrategyFactory).run();
+  // A real worker can be preempted here, after the queue lock is released and before the job's
+  // processor lock is: a dependency that finishes now re-adds the job, and the worker picking it
+  // up must wait for this one (the reason for the per-job lock).
+  yield* queue.rt.yieldNow();
   yield* evaluateJobProcessorResult(queue.depmgr, job, result);
 }
