@@ -93,6 +93,8 @@ export interface DurabilityRunOptions {
   readonly params: QueueDurabilityParams;
   readonly mutants?: MutantSet;
   readonly seed?: number;
+  /** Also run the checkers every search runs (lifecycle models, lock invariants); default true. */
+  readonly genericCheckers?: boolean;
   /** Called with the built world before it runs, e.g. to schedule a crash at a step. */
   readonly arm?: (world: SimWorld, cluster: DurableCluster) => void;
 }
@@ -112,7 +114,7 @@ export function runDurability(opts: DurabilityRunOptions): DurabilityRun {
     trace: 'full',
     strategy: { kind: 'random' },
   });
-  const checkers: Checker[] = genericCheckers();
+  const checkers: Checker[] = opts.genericCheckers === false ? [] : genericCheckers();
   const ctx: CheckContext = {
     now: () => world.now(),
     violation: (property, message, objects = []) => world.violation(property, message, objects),
