@@ -19,6 +19,7 @@ import { jobsFinishChecker } from '../../src/check/jqueue-liveness.js';
 import { MemoryCluster } from '../../src/cluster/memory-cluster.js';
 import type { FinalJobStatus } from '../../src/jqueue/constants.js';
 import type { OpInput } from '../../src/jqueue/opcode.js';
+import { DEFAULT_WORK_PROFILES, type WorkProfiles } from '../../src/mcpu/work.js';
 import type { Proc } from '../../src/sim/ports.js';
 import type { SimWorld } from '../../src/sim/world.js';
 import type { BuildInput, Checker, ScenarioInstance } from '../scenario.js';
@@ -76,6 +77,12 @@ export interface GanetiParams {
   readonly nodes: number;
   readonly instances: number;
   readonly workers: number;
+  /**
+   * Every LU step takes exactly `COARSE_WORK_US`: with arrivals on a grid too, jobs finish,
+   * arrive and time out at the same instants, where ordering bugs live; otherwise durations are
+   * drawn per step as the LU profiles say.
+   */
+  readonly coarseWork: boolean;
   readonly submissions: readonly Submission[];
 }
 
@@ -203,6 +210,7 @@ export function paramsArbitrary(shape: WorkloadShape, on: ReadonlySet<string>): 
     nodes: fc.integer(shape.nodes),
     instances: fc.integer(shape.instances),
     workers: fc.integer(shape.workers),
+    coarseWork: fc.boolean(),
     submissions: fc.array(submission, { minLength: shape.submissions.min, maxLength: shape.submissions.max }),
   });
 }
@@ -213,6 +221,13 @@ export function jobCount(p: GanetiParams): number {
 
 // ---------------------------------------------------------------------------------------------
 // The builder
+
+/** The duration of every LU step under `coarseWork`, µs. */
+export const COARSE_WORK_US = 100_000;
+
+const COARSE_WORK: WorkProfiles = Object.fromEntries(
+  Object.keys(DEFAULT_WORK_PROFILES).map((kind) => [kind, { minUs: COARSE_WORK_US, maxUs: COARSE_WORK_US }]),
+);
 
 /**
  * Starts a master with the workload's cluster and one client thread per submission: it sleeps
@@ -229,6 +244,7 @@ export function buildWorkload(
     shape: { nodes: p.nodes, instances: p.instances, groups: 1, networks: 1 },
     workers: p.workers,
     mutants: input.mutants,
+    work: p.coarseWork ? COARSE_WORK : {},
   });
   cluster.start();
   let serial = 0;
