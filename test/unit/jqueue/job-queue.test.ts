@@ -6,11 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { JOB_QUEUE_SIZE_HARD_LIMIT } from '../../../src/jqueue/constants.js';
 import { JobQueueDrainError, JobQueueError, JobQueueFull } from '../../../src/jqueue/errors.js';
+import { MemoryJobStore } from '../../../src/jqueue/job-store.js';
 import type { SubmitJobResult } from '../../../src/jqueue/op-executor.js';
 import { QueuedJob, type SerializedJob } from '../../../src/jqueue/queued-job.js';
 import type { Kernel } from '../../../src/sim/kernel.js';
 import { describeOutcome } from '../../../src/sim/outcome.js';
 import type { Proc } from '../../../src/sim/ports.js';
+import { DiskError } from '../../../src/sim/ports.js';
 import { Simulation } from '../../../src/sim/simulation.js';
 import {
   makeQueue,
@@ -234,6 +236,38 @@ describe('JobQueue', () => {
     expect(starts).toEqual(['job/1/op/0', 'job/2/op/1']);
   });
 
+  it('a job whose file cannot be written is reported failed and never queued; the others of the batch go on', () => {
+    const store = new (class extends MemoryJobStore {
+      override *writeJob(job: SerializedJob, opts: { readonly replicate: boolean }): Proc<void> {
+        if (job.id === 2) throw new DiskError('EIO', '/var/lib/ganeti/queue/job-2');
+        yield* super.writeJob(job, opts);
+      }
+    })();
+    let results: SubmitJobResult[] = [];
+    const r = runQueue(
+      function* ({ queue }) {
+        results = yield* queue.submitManyJobs([[testOp()], [testOp()], [testOp({ depends: [[-1, []]] })]]);
+      },
+      { store },
+    );
+    expect(results).toEqual([
+      [true, 1],
+      [false, 'Could not write job file: EIO: /var/lib/ganeti/queue/job-2; opcodes TEST_DELAY'],
+      [true, 3],
+    ]);
+    expect(r.violations).toEqual([]);
+    expect(
+      r.sim.trace
+        .snapshot()
+        .filter((e) => e.kind === 'jqueue.submit.failed')
+        .map((e) => e.subject),
+    ).toEqual(['job/2']);
+    // Job 3 depended on the job that was never created: it fails with a dependency error.
+    expect(status(r, 1)).toBe('success');
+    expect(r.queue.peekJob(2)).toBeNull();
+    expect(r.queue.peekJob(3)?.ops[0]?.result).toEqual(['OpExecError', ['Dependency error: Job 2 not found']]);
+  });
+
   it('cancel results: queued job canceled at once, unknown job not found, finished job refused', () => {
     const results: unknown[] = [];
     runQueue(function* ({ queue }) {
@@ -253,8 +287,6 @@ describe('JobQueue', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-import { MemoryJobStore } from '../../../src/jqueue/job-store.js';
 
 function storedJob(id: number, statuses: string[]): SerializedJob {
   const job = new QueuedJob(
