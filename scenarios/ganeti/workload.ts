@@ -119,14 +119,9 @@ export function opcodeOf(op: OpSpec, p: GanetiParams, serial: number, priority: 
     case 'remove':
       return { ...base, OP_ID: 'OP_INSTANCE_REMOVE', instance_name: inst };
     case 'evacuate':
-      // With an allocator Ganeti 2.10 evacuates primaries or secondaries, never both at once.
-      return {
-        ...base,
-        OP_ID: 'OP_NODE_EVACUATE',
-        node_name: node,
-        mode: op.target % 2 === 0 ? 'primary-only' : 'secondary-only',
-        iallocator: 'hail',
-      };
+      // With an allocator Ganeti 2.10 evacuates primaries or secondaries, never both at once;
+      // the simulated catalogue moves primaries only (secondaries need replace-disks).
+      return { ...base, OP_ID: 'OP_NODE_EVACUATE', node_name: node, mode: 'primary-only', iallocator: 'hail' };
     case 'node-add':
       return { ...base, OP_ID: 'OP_NODE_ADD', node_name: `node${p.nodes + 1 + (op.target % 2)}` };
     case 'node-remove':

@@ -9,6 +9,7 @@ import type { Checker } from '../../scenarios/scenario.js';
 import { jqueueInvariantCheckers } from './jqueue-checkers.js';
 import { lockExclusionChecker } from './lock-exclusion.js';
 import { lockBatchChecker, lockPriorityChecker } from './lock-waiters.js';
+import { luJobsShapeChecker } from './lu-jobs-shape.js';
 import { modelStatusChecker } from './model-monitor.js';
 import { compileTransitions, type TransitionTable } from './model-table.js';
 
@@ -28,6 +29,7 @@ export function genericCheckers(): Checker[] {
     lockPriorityChecker(),
     lockBatchChecker(),
     ...jqueueInvariantCheckers(),
+    luJobsShapeChecker(),
     ...modelTables().map(({ table, traceKind }) => modelStatusChecker(table, traceKind)),
   ];
 }

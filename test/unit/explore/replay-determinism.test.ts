@@ -48,5 +48,6 @@ describe('replay determinism', () => {
       expect(r.differences).toEqual([]);
       expect(r.report.result.traceHash).toBe(file.traceHash);
     }
-  });
+    // About 10 s alone; several times that on a machine busy with other suites.
+  }, 240_000);
 });
