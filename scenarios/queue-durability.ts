@@ -78,8 +78,8 @@ const CLIENT_START_US = 500_000;
 /** Faults stop, the network heals and down nodes come back. */
 export const LIVENESS_FROM_US = 30_000_000;
 const CLIENT_DEADLINE_US = 150_000_000;
-/** LUXI calls give up after 10 s (`LUXI_DEF_CTMO`), so a dead master costs the client little. */
-const LUXI_TIMEOUT_US = 10_000_000;
+/** LUXI calls give up after 20 s: longer than a replication RPC to a dead node (15 s), shorter than Ganeti's 60 s. */
+const LUXI_TIMEOUT_US = 20_000_000;
 /** Fault times lie on a coarse grid: few values to shrink through, and windows of 250 ms are hit. */
 const GRID_US = 250_000;
 const OPERATOR_INTERVAL_US = 1_000_000;

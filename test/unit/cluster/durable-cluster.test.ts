@@ -1,0 +1,105 @@
+/**
+ * The durable cluster end to end: master daemon restarts and failover (spec §5.11), the write
+ * policy on disk errors, node daemons restarted by the watcher.
+ */
+import { describe, expect, it } from 'vitest';
+import type { DurabilityFault, QueueDurabilityParams } from '../../../scenarios/queue-durability.js';
+import { describeFinding } from '../../../src/check/describe.js';
+import type { ClientSubmission } from '../../../src/cluster/luxi-client.js';
+import { events, runDurability, subjects } from './queue-support.js';
+
+function params(
+  submissions: readonly ClientSubmission[],
+  faults: readonly DurabilityFault[],
+  failover = false,
+): QueueDurabilityParams {
+  return { workers: 1, failover, rpcLossPerMille: 0, faults, workload: { archive: false, submissions } };
+}
+
+const oneJob = (us: number, gapUs = 0): ClientSubmission => ({ many: false, jobs: [{ opDurationsUs: [us] }], gapUs });
+
+function clean(p: QueueDurabilityParams) {
+  const run = runDurability({ params: p });
+  expect(run.finding, run.finding ? describeFinding(run.finding) : '').toBeNull();
+  return run;
+}
+
+describe('master failover', () => {
+  it('a master candidate becomes master from its own replica, serial included, and continues', () => {
+    // Two jobs before the master node dies (2 s), one more after the failover (at about 5 s).
+    const run = clean(
+      params(
+        [oneJob(200_000), oneJob(200_000), oneJob(200_000, 6_000_000)],
+        [{ kind: 'crash-node', atUs: 1_500_000, node: -1, tear: false }],
+        true,
+      ),
+    );
+    const failover = events(run.world, 'cluster.failover');
+    expect(failover.map((r) => [r.subject, r.fields[0]])).toEqual([['node2', 'node1']]);
+    const opens = events(run.world, 'queue.open').map((r) => [r.subject, r.fields[0], r.fields[1]]);
+    expect(opens).toEqual([
+      ['node1', 0, ''],
+      ['node2', 2, '1:success,2:success'],
+    ]);
+    expect(subjects(run.world, 'client.ack')).toEqual(['job/1', 'job/2', 'job/3']);
+    expect(events(run.world, 'client.final').map((r) => [r.subject, r.fields[0]])).toEqual([
+      ['job/1', 'success'],
+      ['job/2', 'success'],
+      ['job/3', 'success'],
+    ]);
+    // The old master came back as a plain candidate: its master daemon refused to run.
+    expect(events(run.world, 'masterd.not-master').map((r) => r.subject)).toEqual(['node1']);
+  });
+
+  it('a job running when the master node died ends in error on the new master (recovery table)', () => {
+    const run = clean(
+      params([oneJob(3_000_000)], [{ kind: 'crash-node', atUs: 1_000_000, node: -1, tear: true }], true),
+    );
+    expect(events(run.world, 'queue.open').map((r) => [r.subject, r.fields[1]])).toEqual([
+      ['node1', ''],
+      ['node2', '1:running'],
+    ]);
+    expect(events(run.world, 'client.final').map((r) => [r.subject, r.fields[0]])).toEqual([['job/1', 'error']]);
+    expect(subjects(run.world, 'lu.exec')).toEqual(['job/1/op/0']);
+  });
+});
+
+describe('write errors (the write policy of DiskJobStore)', () => {
+  it('a submission whose serial or job file cannot be written is reported to the client as failed', () => {
+    const run = clean(
+      params(
+        [oneJob(200_000), oneJob(200_000, 500_000)],
+        [{ kind: 'disk-error', atUs: 0, node: -1, op: 'fsync', count: 3 }],
+      ),
+    );
+    expect(events(run.world, 'client.submit-failed').map((r) => r.subject)).toEqual(['submission/0']);
+    expect(subjects(run.world, 'client.ack')).toEqual(['job/1']);
+    expect(events(run.world, 'client.final').map((r) => [r.subject, r.fields[0]])).toEqual([['job/1', 'success']]);
+  });
+
+  it('an update that cannot be written stops the master; the restarted master recovers the job from disk', () => {
+    // The job runs from about 0.5 s to 2.5 s; its final write then fails three times.
+    const run = clean(
+      params([oneJob(2_000_000)], [{ kind: 'disk-error', atUs: 1_000_000, node: -1, op: 'fsync', count: 3 }]),
+    );
+    expect(events(run.world, 'masterd.fail-stop').map((r) => r.subject)).toEqual(['node1']);
+    expect(events(run.world, 'queue.open').map((r) => r.fields[1])).toEqual(['', '1:running']);
+    expect(events(run.world, 'client.final').map((r) => [r.subject, r.fields[0]])).toEqual([['job/1', 'error']]);
+  });
+});
+
+describe('node daemons', () => {
+  it('a crashed node daemon is restarted by the watcher; replication to it failed meanwhile and was only logged', () => {
+    // node2's daemon dies before the first submission: the write waits out the replication
+    // timeout (15 s), then goes on; the next one reaches the restarted daemon.
+    const run = clean(params([oneJob(200_000), oneJob(200_000)], [{ kind: 'crash-noded', atUs: 0, node: 1 }]));
+    expect(events(run.world, 'cluster.watcher-restart').map((r) => [r.subject, r.fields[0]])).toContainEqual([
+      'node2',
+      'noded',
+    ]);
+    const rpc = events(run.world, 'queue.rpc').filter((r) => r.subject === 'node2');
+    expect(rpc.some((r) => r.fields[1] === 'timeout')).toBe(true);
+    expect(rpc.at(-1)?.fields[1]).toBe('ok');
+    expect(subjects(run.world, 'client.final')).toEqual(['job/1', 'job/2']);
+  });
+});
