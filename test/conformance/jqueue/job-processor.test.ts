@@ -109,6 +109,7 @@ function dummies(n: number, extra: (i: number) => Partial<OpInput> = () => ({}))
 }
 
 /** Checks that the opcode callbacks cannot cancel a running job (`_AfterStart` in several tests). */
+// biome-ignore lint/correctness/useYield: an `_AfterStart` hook; it only checks
 function* expectRunningNotCancelable(queue: FakeQueueForProc, job: QueuedJob): Proc<void> {
   expectUpdate(queue, job);
   noUpdate(queue);

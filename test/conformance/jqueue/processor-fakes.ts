@@ -146,7 +146,6 @@ export class FakeQueueForProc implements ProcessorQueue {
     this.updates.push([job, replicate]);
   }
 
-  // biome-ignore lint/correctness/useYield: records the submission
   *submitManyJobs(jobs: readonly (readonly OpInput[])[]): Proc<SubmitJobResult[]> {
     expect(this.lock.acquired, 'Lock acquired while submitting jobs').toBe(false);
     return jobs.map((ops) => {
