@@ -68,6 +68,23 @@ describe('JobQueue API', () => {
     ]);
   });
 
+  it('a job cancelled while it waits for a dependency stays canceling until the dependency finishes', () => {
+    const out: unknown[] = [];
+    const r = runQueue(function* ({ queue, locks }, sim) {
+      yield* locks.get('x').acquire();
+      yield* queue.submitManyJobs([[testOp({ locks: ['x'] })], [testOp({ depends: [[-1, []]] })]]);
+      yield* sim.sleep(100);
+      out.push(yield* queue.cancelJob(2));
+      yield* sim.sleep(100_000);
+      out.push(queue.peekJob(2)?.calcStatus());
+      locks.get('x').release();
+      yield* sim.sleep(100_000);
+      out.push(queue.peekJob(1)?.calcStatus(), queue.peekJob(2)?.calcStatus());
+    });
+    expect(r.violations).toEqual([]);
+    expect(out).toEqual([[true, 'Job 2 will be canceled'], 'canceling', 'success', 'canceled']);
+  });
+
   it('waitForJobChanges reports each change and new log entries, "nochange" on timeout, null for an unknown job', () => {
     const seen: string[] = [];
     let logs = 0;
