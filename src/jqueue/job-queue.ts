@@ -11,7 +11,8 @@
  * The lock order is queue lock -> dependency-manager lock; the manager re-enqueues woken jobs
  * only after dropping its own lock.
  *
- * Writable jobs live in memory (Ganeti's cache of writable jobs); every status change of theirs
+ * Writable jobs live in memory until archived (Ganeti's cache of writable jobs is weak and may
+ * reload a finished job from its file; the content is the same); every status change of theirs
  * is traced by `QueuedJob` and every write of a job file is traced as
  * `jqueue.write job/<id> <status> <replicated>`. Submissions are traced as `jqueue.submit` (the
  * job file was written) or `jqueue.submit.failed` (it could not be; the client is told), archival
