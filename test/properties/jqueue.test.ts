@@ -46,7 +46,7 @@ describe('job queue properties', () => {
     holds((v) => v.startsWith('liveness'));
   });
 
-  it('the random workloads exercise lock timeouts, escalation, dependency waits, cancels and failures', () => {
+  it('the random workloads exercise lock timeouts, escalation, dependency waits, cancels, failures and LU-generated jobs', () => {
     const seen = new Map<string, number>();
     const note = (k: string, n = 1) => seen.set(k, (seen.get(k) ?? 0) + n);
     fc.assert(
@@ -58,13 +58,14 @@ describe('job queue properties', () => {
           if (e.kind === 'job.status') note(`job:${e.fields[1]}`);
           if (e.kind === 'job.log') note('feedback');
           if (e.kind === 'pool.reprioritize') note('reprioritize');
+          if (e.kind === 'jqueue.submit' && r.sim.trace.threadNames.get(e.thread)?.startsWith('Jq')) note('lu-jobs');
         }
         for (const id of r.jobIds) {
           const job = r.harness.queue.peekJob(id);
           if (job?.ops.some((o) => o.priority < -10)) note('escalated');
         }
       }),
-      { numRuns: 60, seed: 4242 },
+      { numRuns: 200, seed: 4242 },
     );
     for (const k of [
       'exec:success',
@@ -78,6 +79,7 @@ describe('job queue properties', () => {
       'feedback',
       'reprioritize',
       'escalated',
+      'lu-jobs',
     ]) {
       expect(seen.get(k) ?? 0, k).toBeGreaterThan(0);
     }

@@ -2,7 +2,8 @@
  * Random job-queue workloads for property and mutant tests: batches of jobs submitted at virtual
  * times (one `submitJob` or one `submitManyJobs` with relative dependencies), cancels and priority
  * changes aimed at jobs submitted earlier, over a small set of lock names so that jobs contend,
- * time out, escalate and wait for each other. Dependencies only point backwards, so no cycle.
+ * time out, escalate and wait for each other; some opcodes submit jobs of their own through the
+ * callbacks. Dependencies only point backwards, so no cycle.
  */
 import fc from 'fast-check';
 import type { FinalJobStatus } from '../../../src/jqueue/constants.js';
@@ -18,6 +19,8 @@ export interface OpSpec {
   readonly feedback: number;
   readonly fail: boolean;
   readonly priority: number;
+  /** Jobs the opcode submits through its callbacks (LU-generated jobs), one short opcode each. */
+  readonly submit: number;
 }
 
 export interface JobSpec {
@@ -45,6 +48,7 @@ const opArb: fc.Arbitrary<OpSpec> = fc.record({
   feedback: fc.integer({ min: 0, max: 2 }),
   fail: fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))),
   priority: fc.constantFrom(...PRIORITIES),
+  submit: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 }) }),
 });
 
 const statusesArb = fc.subarray<FinalJobStatus>(['success', 'error', 'canceled']);
@@ -98,6 +102,7 @@ function toOp(spec: OpSpec, depends: OpInput['depends']): OpInput {
     feedback: spec.feedback,
     fail: spec.fail,
     priority: spec.priority,
+    ...(spec.submit > 0 ? { submit: Array.from({ length: spec.submit }, () => [testOp({ duration_us: 10 })]) } : {}),
     ...(depends ? { depends } : {}),
   });
 }
