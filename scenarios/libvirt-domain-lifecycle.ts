@@ -2,19 +2,22 @@
  * Domain lifecycles under the libvirt lock manager (seed 004; spec `libvirt.md`).
  *
  * Two nodes, each with a virtlockd and a libvirtd using the `lockd` plugin in direct mode (the
- * disk images themselves are locked, on a shared disk both nodes mount). A few domains share a
+ * disk images themselves are locked, on a shared disk both nodes mount), or (swarm feature
+ * `lock:sanlock`) a sanlock daemon per node with auto disk leases on that shared disk, delta
+ * leases renewed on virtual time, and `<on_lockfailure>` per domain. A few domains share a
  * small pool of images, so their disks collide: exclusive, shareable or readonly. Each domain has
  * a thread that runs its operations at generated times: start (or start paused), suspend,
  * resume, destroy, save/restore, disk hotplug (with an occasional failing later step) and
  * unplug, live migration to the other node, and "failover" (starting it on the other node while
  * it may still run: what the lock manager exists to refuse). A fault thread meanwhile crashes
  * or re-execs a lock daemon, restarts a libvirtd, closes a QEMU's lock connection, crashes a
- * QEMU, or slows the shared storage. Operations that libvirt refuses fail (the conflicts the
+ * QEMU, slows the shared storage, or makes it fail writes for a while (sanlock then loses its
+ * delta lease and must stop the holders or be fenced). Operations that libvirt refuses fail (the conflicts the
  * lock manager reports are job failures, never waits); the guests write to their read-write
  * disks while their vCPUs run, and the checkers judge what they wrote.
  *
  * Checkers: `src/check/libvirt-*.ts` (MX, HOLD, FREE, REEXEC, KILL, LEAK) and the two libvirt
- * lifecycle models. The run ends a little over the kill bound after the last operation, so that
+ * lifecycle models; HOLD only with lockd (it reads the lock daemon's table). The run ends a little over the kill bound after the last operation, so that
  * "lock lost ⇒ killed" is decided.
  */
 import fc from 'fast-check';
@@ -22,13 +25,15 @@ import { libvirtCheckers } from '../src/check/libvirt-checkers.js';
 import type { DomainDef, DomainDisk } from '../src/cluster/hypervisor/domain.js';
 import {
   type Hypervisor,
+  IMAGE_DIR,
   imagePath,
   type LibvirtCluster,
   migrate,
   startLibvirtCluster,
 } from '../src/cluster/hypervisor/index.js';
-import { LOCKD_KILL_BOUND_US } from '../src/lockd/constants.js';
+import { LOCKD_KILL_BOUND_US, LockFailureAction } from '../src/lockd/constants.js';
 import { isVirError } from '../src/lockd/errors.js';
+import { renewalFailUs } from '../src/lockd/sanlock-daemon.js';
 import type { FaultPlan } from '../src/sim/faults.js';
 import type { Proc } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
@@ -65,6 +70,8 @@ export interface LifecycleDisk {
 export interface LifecycleDomain {
   /** Index of the node it is defined and started on. */
   readonly home: number;
+  /** `<on_lockfailure>` (sanlock only acts on it). */
+  readonly onLockFailure: 'default' | 'pause' | 'poweroff';
   readonly disks: readonly LifecycleDisk[];
   readonly ops: readonly LifecycleOp[];
 }
@@ -75,7 +82,8 @@ export type LifecycleFaultKind =
   | 'libvirtd-restart'
   | 'conn-drop'
   | 'qemu-crash'
-  | 'storage-latency';
+  | 'storage-latency'
+  | 'lease-storage';
 
 export interface LifecycleFault {
   readonly atUs: number;
@@ -85,12 +93,20 @@ export interface LifecycleFault {
 }
 
 export interface LifecycleParams {
+  readonly lockManager: 'lockd' | 'sanlock';
   readonly images: number;
   readonly domains: readonly LifecycleDomain[];
   readonly faults: readonly LifecycleFault[];
 }
 
 const NODES = ['node1', 'node2'] as const;
+/** sanlock's lease directory, on the shared storage (it must be, for hosts to see each other). */
+const SANLOCK_LEASE_DIR = `${IMAGE_DIR}/sanlock`;
+/** sanlock's io_timeout here: renewal every 0.2 s, lease lost after 0.8 s, watchdog at 1 s. */
+const SANLOCK_IO_TIMEOUT_US = 100_000;
+const SANLOCK_TIMING = { ioTimeoutUs: SANLOCK_IO_TIMEOUT_US };
+/** From lease loss: SIGKILL one io_timeout later, the watchdog two; plus the helper's pause. */
+const SANLOCK_KILL_BOUND_US = 3 * SANLOCK_IO_TIMEOUT_US + 50_000;
 const GRID_US = 50_000;
 const OP_KINDS: readonly LifecycleOpKind[] = [
   'start',
@@ -112,6 +128,7 @@ const FAULT_KINDS: readonly LifecycleFaultKind[] = [
   'conn-drop',
   'qemu-crash',
   'storage-latency',
+  'lease-storage',
 ];
 /** Which feature switches an operation kind on (start and resume are always on). */
 const OP_FEATURE: Readonly<Record<LifecycleOpKind, string | null>> = {
@@ -136,6 +153,7 @@ const FEATURES = [
   'op:failover',
   'disk:shared',
   'disk:readonly',
+  'lock:sanlock',
   ...FAULT_KINDS.map((k) => `fault:${k}`),
 ] as const;
 
@@ -147,6 +165,9 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LifecycleParams> {
     return f === null || on.has(f);
   });
   const faultKinds = FAULT_KINDS.filter((k) => on.has(`fault:${k}`));
+  const lockManager = on.has('lock:sanlock')
+    ? fc.constantFrom('lockd' as const, 'sanlock' as const)
+    : fc.constant('lockd' as const);
   return fc.integer({ min: 1, max: 3 }).chain((images) => {
     const disk = fc.record({
       image: fc.nat(images - 1),
@@ -161,7 +182,9 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LifecycleParams> {
     });
     const domain = fc.record({
       home: fc.nat(NODES.length - 1),
-      disks: fc.array(disk, { minLength: 1, maxLength: 2 }),
+      onLockFailure: fc.constantFrom('default' as const, 'pause' as const, 'poweroff' as const),
+      // Two disks of one domain never share an image (libvirt refuses a source used twice).
+      disks: fc.uniqueArray(disk, { minLength: 1, maxLength: 2, selector: (d) => d.image }),
       // Every domain starts first; the rest is shuffled in time.
       ops: fc
         .array(op, { maxLength: 4 })
@@ -177,6 +200,7 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LifecycleParams> {
       domain: fc.nat(3),
     });
     return fc.record({
+      lockManager,
       images: fc.constant(images),
       domains: fc.array(domain, { minLength: 1, maxLength: 4 }),
       faults: faultKinds.length > 0 ? fc.array(fault, { maxLength: 3 }) : fc.constant([]),
@@ -199,12 +223,19 @@ function diskOf(d: LifecycleDisk, index: number): DomainDisk {
   };
 }
 
+const ON_LOCK_FAILURE = {
+  default: LockFailureAction.DEFAULT,
+  pause: LockFailureAction.PAUSE,
+  poweroff: LockFailureAction.POWEROFF,
+} as const;
+
 function defOf(d: LifecycleDomain, i: number): DomainDef {
   return {
     name: domainName(i),
     uuid: `00000000-0000-0000-0000-00000000000${i + 1}`,
     leases: [],
     disks: d.disks.map(diskOf),
+    onLockFailure: ON_LOCK_FAILURE[d.onLockFailure],
   };
 }
 
@@ -312,6 +343,10 @@ function* runFault(world: SimWorld, cluster: LibvirtCluster, params: LifecyclePa
     case 'storage-latency':
       world.disk('san').slowNext(20_000, 4);
       return;
+    case 'lease-storage':
+      // The shared storage fails writes for a while: sanlock cannot renew its delta leases.
+      world.disk('san').failNext('write', 40);
+      return;
   }
 }
 
@@ -333,12 +368,21 @@ export const scenario: Scenario<LifecycleParams> = {
     faults: input.params.faults.length,
   }),
   build(world, { params, mutants }): ScenarioInstance {
+    const sanlock = params.lockManager === 'sanlock';
     const cluster = startLibvirtCluster(world, {
       nodes: NODES,
       sharedDisk: 'san',
       images: Array.from({ length: params.images }, (_, i) => imageName(i)),
-      lockManager: 'lockd',
+      lockManager: params.lockManager,
       mutants,
+      ...(sanlock
+        ? {
+            lockConfig: (node: string) =>
+              `auto_disk_leases = 1\nhost_id = ${NODES.indexOf(node as (typeof NODES)[number]) + 1}\n` +
+              `disk_lease_dir = "${SANLOCK_LEASE_DIR}"\n`,
+            sanlockTiming: { ioTimeoutUs: SANLOCK_IO_TIMEOUT_US },
+          }
+        : {}),
     });
     params.domains.forEach((d, i) => {
       cluster.hypervisors.get(NODES[d.home % NODES.length] as string)?.define(defOf(d, i));
@@ -350,7 +394,11 @@ export const scenario: Scenario<LifecycleParams> = {
       ...params.domains.flatMap((d) => d.ops.map((o) => o.atUs)),
       ...params.faults.map((f) => f.atUs),
     );
-    const endUs = startUs + lastUs + LOCKD_KILL_BOUND_US + 2 * GRID_US;
+    const endUs =
+      startUs +
+      lastUs +
+      Math.max(LOCKD_KILL_BOUND_US, SANLOCK_KILL_BOUND_US + renewalFailUs(SANLOCK_TIMING)) +
+      2 * GRID_US;
     params.domains.forEach((d, i) => {
       const shifted = { ...d, ops: d.ops.map((o) => ({ ...o, atUs: o.atUs + startUs })) };
       world.spawn(`domain${i + 1}`, function* () {
@@ -368,6 +416,8 @@ export const scenario: Scenario<LifecycleParams> = {
         }
       });
     }
-    return { checkers: libvirtCheckers({ directMode: true }) };
+    return {
+      checkers: libvirtCheckers({ directMode: !sanlock, sanlockKillBoundUs: SANLOCK_KILL_BOUND_US }),
+    };
   },
 };

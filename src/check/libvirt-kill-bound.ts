@@ -43,3 +43,59 @@ export function libvirtKillBoundChecker(boundUs: number = LOCKD_KILL_BOUND_US): 
     },
   };
 }
+
+/**
+ * KILL for sanlock (spec §3, §6.4 invariant 7): once a node's delta lease is lost, every process
+ * on that node that still holds resource leases must be gone within `boundUs`: killed, stopped
+ * and released through the kill-path helper, or taken down with the host by the watchdog.
+ */
+export function sanlockLeaseLossChecker(boundUs: number): Checker {
+  const view = new LibvirtView();
+  /** pid -> lease names held (from `sanlock.acquire` / `sanlock.release`). */
+  const held = new Map<number, Set<string>>();
+  /** pid -> node, for QEMU processes. */
+  const nodeOf = new Map<number, string>();
+  /** node -> deadline. */
+  const pending = new Map<string, number>();
+  const check = (now: number, ctx: CheckContext) => {
+    for (const [node, deadline] of pending) {
+      if (now <= deadline) continue;
+      pending.delete(node);
+      for (const [pid, names] of held) {
+        if (nodeOf.get(pid) !== node || view.isDead(pid) || names.size === 0) continue;
+        ctx.violation(
+          'KILL',
+          `${view.label(pid)} still holds ${[...names].join(',')} ${boundUs} us after ${node} lost its lease`,
+          [view.label(pid)],
+        );
+        return;
+      }
+    }
+  };
+  return {
+    name: 'sanlock-lease-loss',
+    onEvent(r: TraceRecord, ctx: CheckContext) {
+      const died = view.observe(r);
+      if (died !== null) held.delete(died);
+      if (r.kind === 'proc.start' && typeof r.fields[0] === 'number') {
+        nodeOf.set(r.fields[0], r.subject.slice(0, r.subject.indexOf('/')));
+      } else if (r.kind === 'sanlock.acquire' || r.kind === 'sanlock.release') {
+        const [pid, names, result] = r.fields;
+        if (typeof pid !== 'number' || typeof names !== 'string' || result !== 'ok') return;
+        const set = held.get(pid) ?? new Set<string>();
+        for (const n of names.split(',').filter((x) => x !== '')) {
+          if (r.kind === 'sanlock.acquire') set.add(n);
+          else set.delete(n);
+        }
+        held.set(pid, set);
+      } else if (r.kind === 'sanlock.lease-lost') {
+        const node = r.subject.slice(0, r.subject.indexOf('/'));
+        if (!pending.has(node)) pending.set(node, r.time + boundUs);
+      }
+      if (pending.size > 0) check(r.time, ctx);
+    },
+    atEnd(result: RunResult, ctx: CheckContext) {
+      check(result.timeUs, ctx);
+    },
+  };
+}

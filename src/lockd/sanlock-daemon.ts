@@ -214,8 +214,9 @@ export class SanlockDaemon {
         return { ok: true };
       }
       case 'init_resource': {
+        // O_CREAT|O_EXCL in libvirt: a lease file that exists (maybe held) is never rewritten.
         const disk = this.opts.storage.diskFor(req.path);
-        if (!(yield* disk.exists(req.path))) yield* disk.writeFile(req.path, '');
+        if (!(yield* disk.exists(req.path))) yield* disk.appendFile(req.path, '');
         return { ok: true };
       }
       case 'acquire': {
@@ -241,9 +242,22 @@ export class SanlockDaemon {
         this.client(req.conn);
         const c = this.clientOfPid(req.pid);
         if (!c) throw new SanlockError('ESRCH');
-        for (const r of req.res) if (c.held.has(r.path)) yield* this.releaseLease(c, r);
-        this.world.emit('sanlock.release', this.label(), req.pid, req.res.map((r) => r.name).join(','), 'ok');
-        return { ok: true };
+        // The lease leaves the process at once; a failed write of the lease file is reported,
+        // and the stale entry is ignored by other hosts once this host's delta lease is dead.
+        let errno: string | null = null;
+        const released: string[] = [];
+        for (const r of req.res) {
+          if (!c.held.has(r.path)) continue;
+          released.push(r.name);
+          try {
+            yield* this.releaseLease(c, r);
+          } catch (e) {
+            if (!(e instanceof DiskError) && !(e instanceof SanlockError)) throw e;
+            errno ??= e instanceof DiskError ? e.code : e.errno;
+          }
+        }
+        this.world.emit('sanlock.release', this.label(), req.pid, released.join(','), 'ok');
+        return errno === null ? { ok: true } : { ok: false, errno };
       }
       case 'inquire': {
         const c = this.clientOfPid(req.pid);
@@ -256,14 +270,26 @@ export class SanlockDaemon {
     }
   }
 
-  /** A lease file's read-modify-write under a short ballot (non-blocking file lock). */
+  /** Lease files with a ballot in progress in this daemon (file locks never conflict within it). */
+  private readonly balloting = new Set<string>();
+
+  /**
+   * A lease file's read-modify-write under a short ballot: exclusive against other ballots of
+   * this daemon and (by a non-blocking file lock) of other hosts. A contended ballot fails.
+   */
   private *ballot<T>(path: string, body: (text: string) => Proc<T>): Proc<T> {
+    if (this.balloting.has(path)) throw new SanlockError('EBUSY');
     const disk = this.opts.storage.diskFor(path);
-    if (!(yield* disk.flock(path, 'exclusive', { wait: false }))) throw new SanlockError('EBUSY');
+    this.balloting.add(path);
     try {
-      return yield* body(yield* disk.readFile(path));
+      if (!(yield* disk.flock(path, 'exclusive', { wait: false }))) throw new SanlockError('EBUSY');
+      try {
+        return yield* body(yield* disk.readFile(path));
+      } finally {
+        disk.funlock(path);
+      }
     } finally {
-      disk.funlock(path);
+      this.balloting.delete(path);
     }
   }
 

@@ -11,7 +11,7 @@ import { domainLockMachine, lockResourceMachine } from '../../models/index.js';
 import { scenario } from '../../scenarios/libvirt-domain-lifecycle.js';
 import type { Checker, Scenario } from '../../scenarios/scenario.js';
 import { libvirtDiskWritersChecker } from '../../src/check/libvirt-disk-writers.js';
-import { libvirtKillBoundChecker } from '../../src/check/libvirt-kill-bound.js';
+import { libvirtKillBoundChecker, sanlockLeaseLossChecker } from '../../src/check/libvirt-kill-bound.js';
 import { libvirtLockTableChecker } from '../../src/check/libvirt-lock-table.js';
 import { libvirtPauseReleasesChecker } from '../../src/check/libvirt-pause-releases.js';
 import { modelStatusChecker } from '../../src/check/model-monitor.js';
@@ -60,8 +60,18 @@ describe('libvirt invariants (spec §6.4) over random lifecycles', () => {
     holds(() => [libvirtKillBoundChecker()], ['fault:conn-drop', 'op:suspend', 'op:hotplug'], 100);
   });
 
+  it('7 (sanlock): once a host loses its delta lease, no process there holds a lease beyond the bound (killed, paused or fenced)', () => {
+    holds(
+      () => [sanlockLeaseLossChecker(350_000)],
+      ['lock:sanlock', 'fault:lease-storage', 'op:suspend', 'op:migrate'],
+      100,
+    );
+  });
+
   it('8: a running guest writes only disks its QEMU holds the lock of (outside the daemon-crash window)', () => {
-    holds(() => [libvirtDiskWritersChecker({ directMode: true })], ALL_FEATURES, 150);
+    // HOLD reads lockd's table (direct mode), so sanlock runs are left out.
+    const lockd = ALL_FEATURES.filter((f) => f !== 'lock:sanlock');
+    holds(() => [libvirtDiskWritersChecker({ directMode: true })], lockd, 150);
   });
 
   it('9: a domain whose pause succeeded holds no lock', () => {
