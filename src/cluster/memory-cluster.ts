@@ -30,6 +30,7 @@ import {
   type WaitNode,
 } from '../locking/index.js';
 import { lockAttemptTimeoutStrategyFactory } from '../mcpu/lock-timeout.js';
+import type { InstanceHooks } from '../mcpu/logical-unit.js';
 import { processorFactory } from '../mcpu/processor.js';
 import { SimulatedWork, type WorkProfiles } from '../mcpu/work.js';
 import { MutantSet } from '../mutants/registry.js';
@@ -49,6 +50,8 @@ export interface MemoryClusterOptions {
   readonly timeoutStrategyFactory?: TimeoutStrategyFactory;
   /** How the master's threads are spawned (owning process, daemon). */
   readonly spawn?: SpawnOptions;
+  /** The hypervisor the instance LUs drive (none: their work is only simulated time). */
+  readonly instanceHooks?: InstanceHooks;
 }
 
 export const DEFAULT_CLUSTER_SHAPE: ClusterShape = { nodes: 5, groups: 1, instances: 4, networks: 1 };
@@ -129,7 +132,13 @@ export class MemoryCluster {
     this.jobWritten = rt.condition('cluster.job-written');
     this.opened = rt.condition('cluster.opened');
     this.store = new MemoryJobStore();
-    const env = { rt, glm: this.glm, cfg: this.cfg, work: new SimulatedWork(rt, opts.work ?? {}) };
+    const env = {
+      rt,
+      glm: this.glm,
+      cfg: this.cfg,
+      work: new SimulatedWork(rt, opts.work ?? {}),
+      ...(opts.instanceHooks ? { instanceHooks: opts.instanceHooks } : {}),
+    };
     this.queue = new JobQueue(rt, {
       store: new NotifyingStore(this.store, () => this.jobWritten.notifyAll()),
       executorFactory: processorFactory({

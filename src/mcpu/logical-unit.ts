@@ -40,6 +40,18 @@ export interface NodeHooks {
   nodeRemoved?(name: string): Proc<void>;
 }
 
+/**
+ * The hypervisor side of the instance LUs (Ganeti's RPCs to the node daemons' hypervisor), when a
+ * simulated hypervisor is wired in (`src/cluster/hypervisor/ganeti-hooks.ts`); a failure is an
+ * `OpExecError` that fails the LU.
+ */
+export interface InstanceHooks {
+  startup?(instance: string, node: string): Proc<void>;
+  shutdown?(instance: string, node: string): Proc<void>;
+  migrate?(instance: string, source: string, target: string): Proc<void>;
+  failover?(instance: string, source: string, target: string, start: boolean): Proc<void>;
+}
+
 /** The master daemon's context as an LU sees it (Ganeti's `context` plus `proc`). */
 export interface LuEnv {
   readonly rt: Runtime;
@@ -47,6 +59,7 @@ export interface LuEnv {
   readonly cfg: ClusterConfig;
   readonly work: SimulatedWork;
   readonly nodeHooks?: NodeHooks;
+  readonly instanceHooks?: InstanceHooks;
 }
 
 /** The processor's logging (`Processor.Log`, `LogInfo`, `LogWarning`, `LogStep`): job feedback. */

@@ -129,6 +129,7 @@ export class LUInstanceMigrate extends MigrationLu {
     yield* this.proc.log(`* preparing ${this.target} to accept the instance`);
     yield* this.proc.log(`* migrating instance to ${this.target}`);
     yield* this.env.work.step('migrate', `Could not migrate instance ${name}: simulated migration failure`);
+    if (this.env.instanceHooks?.migrate) yield* this.env.instanceHooks.migrate(name, this.source, this.target);
     this.cfg.setInstancePrimary(name, this.target);
     yield* this.proc.log('* done');
     return null;
@@ -144,6 +145,10 @@ export class LUInstanceFailover extends MigrationLu {
     yield* this.proc.log(`* shutting down instance on source node`);
     yield* this.proc.log(`* activating the instance's disks on target node ${this.target}`);
     yield* this.env.work.step('failover', `Could not start instance ${name} on node ${this.target}`);
+    if (this.env.instanceHooks?.failover) {
+      const start = this.cfg.getInstanceInfo(name)?.adminState === 'up';
+      yield* this.env.instanceHooks.failover(name, this.source, this.target, start);
+    }
     this.cfg.setInstancePrimary(name, this.target);
     if (this.cfg.getInstanceInfo(name)?.adminState === 'up') {
       yield* this.proc.log(`* starting the instance on the target node ${this.target}`);

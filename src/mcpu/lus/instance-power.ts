@@ -44,6 +44,7 @@ export class LUInstanceStartup extends LogicalUnit {
     this.cfg.setInstanceAdminState(name, 'up');
     yield* this.proc.log(`Starting instance ${name} on node ${this.primary}`);
     yield* this.env.work.step('startup', 'Could not start instance: simulated hypervisor failure');
+    if (this.env.instanceHooks?.startup) yield* this.env.instanceHooks.startup(name, this.primary);
     return null;
   }
 }
@@ -65,6 +66,8 @@ export class LUInstanceShutdown extends LogicalUnit {
     this.cfg.setInstanceAdminState(name, 'down');
     try {
       yield* this.env.work.step('shutdown', 'simulated hypervisor failure');
+      const primary = this.cfg.getInstanceInfo(name)?.primaryNode;
+      if (this.env.instanceHooks?.shutdown && primary) yield* this.env.instanceHooks.shutdown(name, primary);
     } catch (e) {
       // Ganeti only warns: the instance is marked down whatever the hypervisor said.
       if (!(e instanceof OpExecError)) throw e;
