@@ -152,7 +152,11 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<QueueDurabilityParams>
       archive: on.has('job:archive') ? fc.boolean() : fc.constant(false),
     }),
     faults: fault ? fc.array(fault, { maxLength: 3 }) : fc.constant([]),
-    rpcLossPerMille: on.has('fault:rpc-loss') ? fc.constantFrom(0, 0, 50, 200) : fc.constant(0),
+    // Rarely on: a lost message reshuffles every later draw of the run, so a counterexample with
+    // message loss hardly shrinks (each smaller candidate loses other messages).
+    rpcLossPerMille: on.has('fault:rpc-loss')
+      ? fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(50, 200) })
+      : fc.constant(0),
   });
 }
 
