@@ -46,10 +46,10 @@ export class LibvirtView {
       }
       case 'proc.crash':
       case 'proc.exit': {
+        if (r.subject.includes('/virtlockd#')) this.daemonDied(r.subject);
         const pid = this.pidOf.get(r.subject);
         if (pid === undefined) return null;
         this.deadPids.add(pid);
-        if (r.subject.includes('/virtlockd#')) this.daemonDied(r.subject);
         return pid;
       }
       case 'libvirt.resource': {

@@ -4,6 +4,7 @@
  * rethrown so vitest shows them.
  */
 
+import type { Checker } from '../../../scenarios/scenario.js';
 import type { DomainDef } from '../../../src/cluster/hypervisor/domain.js';
 import {
   type Hypervisor,
@@ -32,6 +33,8 @@ export interface HarnessOptions {
   readonly sanlockTiming?: { readonly ioTimeoutUs: number };
   readonly images?: readonly string[];
   readonly seed?: number;
+  /** Checkers watching the run; their violations are collected (the run goes on). */
+  readonly checkers?: readonly Checker[];
 }
 
 export function domainDef(
@@ -53,7 +56,7 @@ export function domainDef(
 export function runLibvirt(
   opts: HarnessOptions,
   workload: (h: Harness) => Proc<void>,
-): { result: RunResult; trace: string[]; harness: Harness } {
+): { result: RunResult; trace: string[]; harness: Harness; violations: string[] } {
   const world = createWorld({ seed: opts.seed ?? 1, sharedDisks: ['san'] });
   const cluster = startLibvirtCluster(world, {
     nodes: ['node1', 'node2'],
@@ -73,6 +76,11 @@ export function runLibvirt(
       return hv;
     },
   };
+  const violations: string[] = [];
+  const ctx = { now: () => world.now(), violation: (p: string, m: string) => violations.push(`${p}: ${m}`) };
+  world.kernel.trace.observe((r) => {
+    for (const c of opts.checkers ?? []) c.onEvent?.(r, ctx);
+  });
   let failure: unknown = null;
   world.spawn('workload', function* () {
     yield* world.sleep(SETTLE_US);
@@ -85,7 +93,8 @@ export function runLibvirt(
   const result = world.run();
   if (failure !== null) throw failure;
   const trace = result.trace.snapshot().map((r) => [r.kind, r.subject, ...r.fields].join(' '));
-  return { result, trace, harness: h };
+  for (const c of opts.checkers ?? []) c.atEnd?.(result, ctx);
+  return { result, trace, harness: h, violations };
 }
 
 /** Runs `p` and returns the libvirt error code it failed with, or 0 when it succeeded. */
