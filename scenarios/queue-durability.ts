@@ -11,7 +11,8 @@
  * node is partitioned from the master for a while, messages are lost.
  *
  * The operator: the watcher restarts dead daemons on nodes that are up; a node that is down is
- * rebooted after a while; when the master's node is down and failover is on, the operator runs
+ * rebooted after a while; a candidate whose replica fell behind may be re-added (AddNode: purge,
+ * upload); when the master's node is down and failover is on, the operator runs
  * master-failover onto a master candidate that missed no replication since it last was in sync
  * (Ganeti leaves this judgement to the administrator; failing over to a stale replica loses
  * acknowledged jobs by design). After `LIVENESS_FROM_US` the world is calmed.
@@ -26,10 +27,11 @@ import { durabilityCheckers } from '../src/check/durability-checkers.js';
 import { delayExecutorFactory } from '../src/cluster/delay-executor.js';
 import { DurableCluster, MASTERD, NODED } from '../src/cluster/durable-cluster.js';
 import { type ClientWorkload, luxiClientMain } from '../src/cluster/luxi-client.js';
+import { LUXI_SERVICE } from '../src/cluster/masterd.js';
 import { lockAttemptTimeoutStrategyFactory } from '../src/mcpu/lock-timeout.js';
 import type { MutantSet } from '../src/mutants/registry.js';
 import type { FaultPlan } from '../src/sim/faults.js';
-import type { Proc } from '../src/sim/ports.js';
+import type { Proc, ProcessRef } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
 import type { BuildInput, Scenario, ScenarioInstance } from './scenario.js';
 
@@ -54,6 +56,8 @@ export type DurabilityFault =
 export interface QueueDurabilityParams {
   readonly workers: number;
   readonly failover: boolean;
+  /** The administrator re-adds a master candidate whose replica fell behind (`AddNode`). */
+  readonly readd?: boolean;
   readonly workload: ClientWorkload;
   readonly faults: readonly DurabilityFault[];
   /** Chance per mille that a message between two nodes is lost. */
@@ -71,6 +75,7 @@ const FEATURES = [
   'fault:partition',
   'fault:rpc-loss',
   'failover',
+  'readd',
 ] as const;
 
 /** The client starts once the daemons are up. */
@@ -84,6 +89,7 @@ const LUXI_TIMEOUT_US = 20_000_000;
 const GRID_US = 250_000;
 const OPERATOR_INTERVAL_US = 1_000_000;
 const REBOOT_AFTER_US = 3_000_000;
+const READD_INTERVAL_US = 3_000_000;
 const FAILOVER_AFTER_US = 2_000_000;
 /** Replication RPC timeout: short enough for the run, long beyond the node daemon's 10 s lock wait. */
 const RPC_TIMEOUT_US = 15_000_000;
@@ -147,6 +153,7 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<QueueDurabilityParams>
   return fc.record({
     workers: fc.constantFrom(1, 2, 3),
     failover: on.has('failover') ? fc.boolean() : fc.constant(false),
+    readd: on.has('readd') ? fc.boolean() : fc.constant(false),
     workload: fc.record({
       submissions: fc.array(submission, { minLength: 1, maxLength: 3 }),
       archive: on.has('job:archive') ? fc.boolean() : fc.constant(false),
@@ -205,6 +212,11 @@ export function buildQueueDurability(
   });
   const operator = new Operator(world, cluster, params.failover);
   world.spawn('operator', () => operator.run(), { process: null, daemon: true });
+  if (params.readd) {
+    world.processes.startProcess(CLIENT_NODE, 'admin', (self) => operator.readdStaleCandidates(self), {
+      daemon: true,
+    });
+  }
   if (params.faults.length > 0) {
     const faults = [...params.faults].sort((a, b) => a.atUs - b.atUs);
     world.spawn('faults', () => runFaults(world, cluster, faults), { process: null, daemon: true });
@@ -294,8 +306,31 @@ class Operator {
   ) {
     world.kernel.trace.observe((r) => {
       if (r.kind === 'queue.rpc' && r.fields[1] !== 'ok') this.stale.add(r.subject);
-      else if (r.kind === 'queue.node-added') this.stale.delete(r.subject);
+      else if (r.kind === 'queue.purge-begin') this.stale.add(r.subject);
+      else if (r.kind === 'queue.node-added' && r.fields[1] === true) this.stale.delete(r.subject);
     });
+  }
+
+  /**
+   * `gnt-node add --readd` for every master candidate whose replica fell behind, once it is up
+   * with its node daemon running: the master purges it and uploads the live queue (`AddNode`).
+   */
+  *readdStaleCandidates(_self: ProcessRef): Proc<void> {
+    const p = this.world.processes;
+    for (;;) {
+      yield* this.world.sleep(READD_INTERVAL_US);
+      const master = this.cluster.masterNode;
+      const node = this.cluster.candidates.find(
+        (c) => c !== master && this.stale.has(c) && p.findProcess(c, NODED) !== null,
+      );
+      if (node === undefined || p.findProcess(master, MASTERD) === null) continue;
+      yield* this.world.net.call(
+        { node: master, service: LUXI_SERVICE },
+        'AddNode',
+        { node },
+        { timeoutUs: 60_000_000 },
+      );
+    }
   }
 
   *run(): Proc<void> {

@@ -235,7 +235,7 @@ export class DiskJobStore implements JobStore {
     this.uploading = true;
     try {
       while (this.writers > 0) yield* this.gate.wait();
-      yield* this.callOne(node, RPC_JOBQUEUE_PURGE, {});
+      let complete = yield* this.callOne(node, RPC_JOBQUEUE_PURGE, {});
       const i = this.nodes.indexOf(node);
       if (i >= 0) this.nodes.splice(i, 1);
       if (!opts.masterCandidate) return;
@@ -243,11 +243,14 @@ export class DiskJobStore implements JobStore {
       const files = [...ids.map((id) => jobPath(this.paths, id)), this.paths.serial];
       for (const file of files) {
         const content = yield* this.readOrNull(file);
-        if (content !== null) yield* this.callOne(node, RPC_JOBQUEUE_UPDATE, { file_name: file, content });
+        if (content === null) continue;
+        complete = (yield* this.callOne(node, RPC_JOBQUEUE_UPDATE, { file_name: file, content })) && complete;
       }
-      yield* this.callOne(node, RPC_JOBQUEUE_SET_DRAIN_FLAG, { drain_flag: this.drained });
+      complete = (yield* this.callOne(node, RPC_JOBQUEUE_SET_DRAIN_FLAG, { drain_flag: this.drained })) && complete;
       this.nodes.push(node);
-      this.rt.emit('queue.node-added', node, this.node);
+      // Ganeti adds the node whatever failed (the failures were logged); `complete` says whether
+      // its replica is whole.
+      this.rt.emit('queue.node-added', node, this.node, complete);
     } finally {
       this.uploading = false;
       this.gate.notifyAll();
