@@ -88,6 +88,23 @@ describe('write errors (the write policy of DiskJobStore)', () => {
   });
 });
 
+describe('re-adding a master candidate (AddNode)', () => {
+  it('a candidate that missed replication is purged and gets the live queue and serial again', () => {
+    // node2's daemon is down for the first job's writes; the administrator re-adds node2 later.
+    const p = {
+      ...params([oneJob(200_000), oneJob(200_000, 2_000_000)], [{ kind: 'crash-noded', atUs: 0, node: 1 }]),
+      readd: true,
+    };
+    const run = clean(p);
+    const added = events(run.world, 'queue.node-added').map((r) => [r.subject, r.fields[1]]);
+    expect(added).toContainEqual(['node2', true]);
+    expect(subjects(run.world, 'queue.purge-begin')).toContain('node2');
+    const d = run.world.disk('node2');
+    expect(d.peek('/var/lib/ganeti/queue/serial')).toBe('2\n');
+    expect(d.peek('/var/lib/ganeti/queue/job-1')).toBe(run.world.disk('node1').peek('/var/lib/ganeti/queue/job-1'));
+  });
+});
+
 describe('node daemons', () => {
   it('a crashed node daemon is restarted by the watcher; replication to it failed meanwhile and was only logged', () => {
     // node2's daemon dies before the first submission: the write waits out the replication
