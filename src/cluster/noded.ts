@@ -50,7 +50,16 @@ import {
   RPC_JOBQUEUE_UPDATE,
 } from '../jqueue/storage-rpc.js';
 import type { MutantSet } from '../mutants/registry.js';
-import type { Condition, Disk, Net, Proc, ProcessMain, ProcessRef, Runtime } from '../sim/ports.js';
+import {
+  type Condition,
+  type Disk,
+  DiskError,
+  type Net,
+  type Proc,
+  type ProcessMain,
+  type ProcessRef,
+  type Runtime,
+} from '../sim/ports.js';
 
 /** `QUEUE_LOCK_TIMEOUT` of `_RequireJobQueueLock`: 10 s. */
 export const QUEUE_LOCK_TIMEOUT_US = 10_000_000;
@@ -106,6 +115,8 @@ export class NodeQueueService {
   private readonly lockTimeoutUs: number;
   private readonly children: ChildLock;
   private tempCounter = 0;
+  /** Whether `_PrepareQueueLock` succeeded; until it does, every RPC tries it again first. */
+  private prepared = false;
 
   constructor(private readonly opts: NodeDaemonOptions) {
     this.paths = queuePaths(opts.queueDir);
@@ -117,8 +128,23 @@ export class NodeQueueService {
     return this.opts.disk.name;
   }
 
-  /** `_PrepareQueueLock` at start-up: verify the queue files unless someone holds the lock. */
-  *prepare(): Proc<void> {
+  /**
+   * `_PrepareQueueLock`: verifies the queue files unless someone holds the lock. A disk error is
+   * remembered, not fatal (Ganeti returns it and refuses queue RPCs until a later try works).
+   */
+  *prepare(): Proc<boolean> {
+    try {
+      yield* this.initAndVerifyQueue();
+      this.prepared = true;
+    } catch (e) {
+      if (!(e instanceof DiskError)) throw e;
+      this.opts.runtime.emit('noded.prepare-failed', this.node, e.message);
+    }
+    return this.prepared;
+  }
+
+  /** `jstore.InitAndVerifyQueue(must_lock=False)`. */
+  private *initAndVerifyQueue(): Proc<void> {
     const disk = this.opts.disk;
     if (!(yield* disk.flock(this.paths.lock, 'exclusive', { wait: false }))) return;
     try {
@@ -135,6 +161,9 @@ export class NodeQueueService {
 
   /** The RPC handler: dispatches a job-queue method under the queue lock. */
   *handle(method: string, payload: unknown): Proc<unknown> {
+    if (!this.prepared && !(yield* this.prepare())) {
+      throw new JobQueueError('Job queue failed initialization, cannot update jobs');
+    }
     switch (method) {
       case RPC_JOBQUEUE_UPDATE:
         return yield* this.locked(method, () => this.update(payload as JobQueueUpdateArgs));

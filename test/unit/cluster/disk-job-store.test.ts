@@ -268,6 +268,31 @@ describe('node daemon job-queue RPCs (backend.JobQueue*)', () => {
     });
   });
 
+  it('a disk error while preparing the queue at start-up is not fatal: RPCs are refused until a retry works', () => {
+    const w = makeWorld();
+    // Fails the start-up try and the first RPC's retry; the second RPC's retry works.
+    w.disk('n2').failNext('fsync', 2);
+    startNodeDaemons(w, ['n2']);
+    const results = runMaster(w, 'n1', function* () {
+      const call = () =>
+        w.net.call(
+          { node: 'n2', service: NODED_SERVICE },
+          'jobqueue_update',
+          { file_name: `${Q}/job-1`, content: '{}' },
+          { timeoutUs: 1_000_000 },
+        );
+      return [yield* call(), yield* call()];
+    });
+    expect(events(w, 'noded.prepare-failed').length).toBe(2);
+    expect(results[0]).toEqual({
+      ok: false,
+      failure: 'remote-error',
+      message: 'Job queue failed initialization, cannot update jobs',
+    });
+    expect(results[1]?.ok).toBe(true);
+    expect(w.disk('n2').peek(`${Q}/version`)).toBe('1\n');
+  });
+
   it('waits for the queue lock file and fails after 10 s when its holder keeps it', () => {
     const w = makeWorld();
     startNodeDaemons(w, ['n2']);
