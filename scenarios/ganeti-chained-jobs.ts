@@ -43,6 +43,9 @@ export const scenario: Scenario<GanetiParams> = {
   mutants: ['dependency-cancel-ignored', 'depmgr-notify-under-lock'],
   features: featuresOf(SHAPE),
   budget: { maxSteps: 200_000, maxTimeUs: 4 * 3600 * 1_000_000 },
+  // The manager-lock inversion needs two workers, a finishing job and a dependency check to
+  // interleave within one instant: deeper PCT finds it several times sooner.
+  pctDepths: [2, 3, 4, 5],
   source: import.meta.url,
   params: (on) => paramsArbitrary(SHAPE, on),
   faults: () => fc.constant<FaultPlan>({}),

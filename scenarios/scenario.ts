@@ -89,6 +89,11 @@ export interface Scenario<P = unknown> {
    */
   readonly features: readonly string[];
   readonly budget: Budget;
+  /**
+   * PCT depths the search draws from for this scenario (default 1-3). Bugs that need a
+   * deeper interleaving (several threads racing through zero virtual time) want more.
+   */
+  readonly pctDepths?: readonly number[];
   /** URL of the module that defines the scenario: its content hash goes into replay files. */
   readonly source: string;
   params(enabled: ReadonlySet<string>): fc.Arbitrary<P>;

@@ -82,7 +82,7 @@ type Generated = [Schedule, number, [readonly string[], unknown, FaultPlan]];
 function arbitraryFor(spec: RunSpec): fc.Arbitrary<Generated> {
   const sc = spec.scenario;
   const kind = spec.strategy === 'pct' ? 'pct' : spec.strategy === 'exhaustive' ? 'choices' : 'random';
-  const schedule = scheduleArbitrary({ kind });
+  const schedule = scheduleArbitrary({ kind, depths: sc.pctDepths });
   // The kernel seed drives workload, jitter and fault draws; shrinking it means nothing.
   const seed = fc.noShrink(fc.integer({ min: 0, max: 0x7fffffff }));
   const world =
