@@ -51,6 +51,8 @@ export interface DomainObj {
   lockState: string | null;
   /** A managed-save image exists. */
   saved: boolean;
+  /** A start (or restore, or incoming migration) job is in progress (the status XML says so). */
+  starting: boolean;
 }
 
 /** The lock manager's view of a domain (`LockDomain`), for its current QEMU. */

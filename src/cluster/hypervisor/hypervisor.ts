@@ -110,7 +110,14 @@ export class Hypervisor {
     if (dom && dom.state !== 'shutoff') {
       throw new VirError(VirErr.OPERATION_INVALID, VirFrom.QEMU, `domain '${def.name}' is already active`);
     }
-    this.domains.set(def.name, { def, state: 'shutoff', qemu: null, lockState: null, saved: dom?.saved ?? false });
+    this.domains.set(def.name, {
+      def,
+      state: 'shutoff',
+      qemu: null,
+      lockState: null,
+      saved: dom?.saved ?? false,
+      starting: false,
+    });
   }
 
   /** The domain record (for scenarios and checks); undefined when not defined here. */
@@ -223,7 +230,12 @@ export class Hypervisor {
     }
     this.define(def);
     const dom = this.domains.get(def.name) as DomainObj;
-    yield* this.launch(dom);
+    dom.starting = true;
+    try {
+      yield* this.launch(dom);
+    } finally {
+      dom.starting = false;
+    }
     dom.state = 'paused';
     dom.lockState = cookie.lockState;
   }
@@ -330,8 +342,13 @@ export class Hypervisor {
       CONFIG_DIR,
       0,
     );
-    // qemuProcessReconnect: the state comes from the running QEMUs.
+    // qemuProcessReconnect: the state comes from the running QEMUs; a QEMU whose start job was
+    // interrupted by the restart is killed (qemuProcessStop for QEMU_ASYNC_JOB_START).
     for (const dom of this.domains.values()) {
+      if (dom.starting) {
+        dom.starting = false;
+        this.killQemu(dom, 'start-interrupted');
+      }
       if (dom.qemu) dom.state = dom.qemu.cpusRunning ? 'running' : 'paused';
     }
     this.locker = new DomainLocker(plugin, DRIVER_URI, this.world);
@@ -344,15 +361,20 @@ export class Hypervisor {
     if (dom.state !== 'shutoff') {
       throw new VirError(VirErr.OPERATION_INVALID, VirFrom.QEMU, 'domain is already running');
     }
-    yield* this.launch(dom);
-    dom.state = 'paused';
-    if (paused) return;
+    dom.starting = true;
     try {
-      yield* this.startCpus(dom);
-    } catch (e) {
-      // A fresh start whose CPUs cannot start is killed (which frees whatever it acquired).
-      this.killQemu(dom, 'start-failed');
-      throw e;
+      yield* this.launch(dom);
+      dom.state = 'paused';
+      if (paused) return;
+      try {
+        yield* this.startCpus(dom);
+      } catch (e) {
+        // A fresh start whose CPUs cannot start is killed (which frees whatever it acquired).
+        this.killQemu(dom, 'start-failed');
+        throw e;
+      }
+    } finally {
+      dom.starting = false;
     }
   }
 
@@ -579,13 +601,18 @@ export class Hypervisor {
     if (!dom.saved) throw new VirError(VirErr.OPERATION_INVALID, VirFrom.QEMU, 'no managed save image');
     if (dom.state !== 'shutoff')
       throw new VirError(VirErr.OPERATION_INVALID, VirFrom.QEMU, 'domain is already running');
-    yield* this.launch(dom);
-    dom.state = 'paused';
+    dom.starting = true;
     try {
-      yield* this.startCpus(dom);
-    } catch (e) {
-      this.killQemu(dom, 'restore-failed');
-      throw e;
+      yield* this.launch(dom);
+      dom.state = 'paused';
+      try {
+        yield* this.startCpus(dom);
+      } catch (e) {
+        this.killQemu(dom, 'restore-failed');
+        throw e;
+      }
+    } finally {
+      dom.starting = false;
     }
     dom.saved = false;
   }
