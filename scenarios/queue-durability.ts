@@ -30,7 +30,7 @@ import { type ClientWorkload, luxiClientMain } from '../src/cluster/luxi-client.
 import { LUXI_SERVICE } from '../src/cluster/masterd.js';
 import { lockAttemptTimeoutStrategyFactory } from '../src/mcpu/lock-timeout.js';
 import type { MutantSet } from '../src/mutants/registry.js';
-import type { FaultPlan } from '../src/sim/faults.js';
+import { applyFaultPlan, type FaultPlan } from '../src/sim/faults.js';
 import type { Proc, ProcessRef } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
 import type { BuildInput, Scenario, ScenarioInstance } from './scenario.js';
@@ -379,7 +379,11 @@ export const scenario: Scenario<QueueDurabilityParams> = {
     jobs: jobCount(input.params),
     faults: input.params.faults.length + (input.params.rpcLossPerMille > 0 ? 1 : 0),
   }),
-  build(world, { params, mutants }): ScenarioInstance {
-    return buildQueueDurability(world, params, mutants).instance;
+  build(world, { params, faults, mutants }): ScenarioInstance {
+    const built = buildQueueDurability(world, params, mutants);
+    // The generated faults live in the parameters; a kernel fault plan (a replay file's or a
+    // scenario file's) is applied as well: the cluster's watcher and operator cope with any.
+    if ((faults.faults?.length ?? 0) > 0 || faults.rates !== undefined) applyFaultPlan(world, faults);
+    return built.instance;
   },
 };

@@ -3,9 +3,16 @@
  * policy on disk errors, node daemons restarted by the watcher.
  */
 import { describe, expect, it } from 'vitest';
-import type { DurabilityFault, QueueDurabilityParams } from '../../../scenarios/queue-durability.js';
+import {
+  type DurabilityFault,
+  type QueueDurabilityParams,
+  scenario as queueDurability,
+} from '../../../scenarios/queue-durability.js';
 import { describeFinding } from '../../../src/check/describe.js';
 import type { ClientSubmission } from '../../../src/cluster/luxi-client.js';
+import { executeRun } from '../../../src/explore/run.js';
+import { MutantSet } from '../../../src/mutants/registry.js';
+import type { FaultPlan } from '../../../src/sim/faults.js';
 import { events, runDurability, subjects } from './queue-support.js';
 
 function params(
@@ -118,5 +125,30 @@ describe('node daemons', () => {
     expect(rpc.some((r) => r.fields[1] === 'timeout')).toBe(true);
     expect(rpc.at(-1)?.fields[1]).toBe('ok');
     expect(subjects(run.world, 'client.final')).toEqual(['job/1', 'job/2']);
+  });
+});
+
+describe('the kernel fault plan', () => {
+  it('a plan crashing the master daemon at a step, with EIO on writes and lost messages, is survived', () => {
+    const p = params(
+      [oneJob(1_000_000), { many: true, jobs: [{ opDurationsUs: [200_000] }, { opDurationsUs: [200_000] }], gapUs: 0 }],
+      [],
+    );
+    const plan: FaultPlan = {
+      faults: [{ kind: 'crash-process', node: 'node1', process: 'masterd', at: { step: 150 } }],
+      rates: { diskEioWrite: 20, rpcLoss: 20 },
+    };
+    const r = executeRun(
+      queueDurability,
+      { seed: 3, params: p, faults: plan, schedule: { kind: 'random' } },
+      {
+        mutants: MutantSet.none,
+        trace: 'full',
+      },
+    );
+    expect(r.finding, r.finding ? describeFinding(r.finding) : '').toBeNull();
+    const kinds = r.result.trace.snapshot().map((e) => e.kind);
+    expect(kinds).toContain('fault.crash-process');
+    expect(r.result.trace.snapshot().filter((e) => e.kind === 'queue.open').length).toBeGreaterThanOrEqual(2);
   });
 });
