@@ -46,7 +46,9 @@ export const MUTANTS: Readonly<Record<MutantName, Omit<MutantInfo, 'name'>>> = {
   'queue-lock-held-during-lu': {
     origin: 'Ganeti doc/locking, job queue locking',
     does: 'the worker keeps the queue lock while the opcode runs',
-    finding: 'DF: deadlock through the queue lock',
+    // Our SharedLock, like Ganeti's, refuses a second acquire by its owner, so the LU's first
+    // callback fails instead of queueing behind an exclusive waiter: the invariant catches it first.
+    finding: 'QLOCK: the queue lock is held while an opcode runs (its callbacks cannot take it)',
   },
   'depmgr-notify-under-lock': {
     origin: 'Ganeti 37d76f1e4 (2011)',

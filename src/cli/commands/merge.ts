@@ -20,6 +20,13 @@ interface ShardSummary {
   coverage?: CoverageTable;
   stoppedBy: string;
   durationMs: number;
+  exploration?: {
+    preemptionBound: number;
+    maxExecutions: number;
+    runsExhausted: number;
+    executions: number;
+    pruned: number;
+  };
 }
 
 function readSummary(path: string): ShardSummary {
@@ -39,11 +46,19 @@ export function mergeSummaries(paths: readonly string[]): ShardSummary {
   if (paths.length === 0) throw new UsageError('merge needs at least one summary file');
   const parts = paths.map(readSummary);
   const first = parts[0] as ShardSummary;
-  const key = (s: ShardSummary) => JSON.stringify([s.scenario, s.strategy, s.seed, [...s.mutants].sort(), s.keepGoing]);
+  const key = (s: ShardSummary) =>
+    JSON.stringify([
+      s.scenario,
+      s.strategy,
+      s.seed,
+      [...s.mutants].sort(),
+      s.keepGoing,
+      s.exploration ? [s.exploration.preemptionBound, s.exploration.maxExecutions] : null,
+    ]);
   for (const [i, p] of parts.entries()) {
     if (key(p) !== key(first)) {
       throw new UsageError(
-        `${paths[i]} is from another search (scenario, strategy, seed, mutants or --keep-going differ)`,
+        `${paths[i]} is from another search (scenario, strategy, seed, mutants, --keep-going or exhaustive bounds differ)`,
       );
     }
   }
@@ -68,6 +83,7 @@ export function mergeSummaries(paths: readonly string[]): ShardSummary {
     coverage: mergeCoverage(parts.map((p) => p.coverage ?? {})),
     stoppedBy: findings.length > 0 ? 'finding' : parts.every((p) => p.stoppedBy === 'runs') ? 'runs' : 'time',
     durationMs: Math.max(...parts.map((p) => p.durationMs)),
+    ...(first.exploration ? { exploration: mergeExploration(parts) } : {}),
     ...(missing.length > 0 ? { missingShards: missing } : {}),
   };
 }
@@ -78,9 +94,26 @@ export function runMergeCommand(paths: readonly string[], o: { out?: string; jso
   if (o.out) writeFileAtomic(o.out, text);
   if (o.json || !o.out) out.line(text.trimEnd());
   else {
+    const n = merged.findings.length;
     out.line(
-      `merged ${paths.length} summaries: ${merged.runsDone} runs, ${merged.findings.length} findings -> ${o.out}`,
+      `merged ${paths.length} summaries: ${merged.runsDone} runs, ${n} finding${n === 1 ? '' : 's'} -> ${o.out}`,
     );
+    for (const f of merged.findings) {
+      const where = typeof f.replayPath === 'string' ? `; replay: gnt-sim replay ${f.replayPath}` : '';
+      out.line(`  finding at run ${f.run}${where}`);
+    }
   }
   return merged.findings.length > 0 ? 1 : 0;
+}
+
+function mergeExploration(parts: readonly ShardSummary[]): NonNullable<ShardSummary['exploration']> {
+  const xs = parts.map((p) => p.exploration).filter((x) => x !== undefined);
+  const first = xs[0] as NonNullable<ShardSummary['exploration']>;
+  return {
+    preemptionBound: first.preemptionBound,
+    maxExecutions: first.maxExecutions,
+    runsExhausted: xs.reduce((n, x) => n + x.runsExhausted, 0),
+    executions: xs.reduce((n, x) => n + x.executions, 0),
+    pruned: xs.reduce((n, x) => n + x.pruned, 0),
+  };
 }
