@@ -10,16 +10,7 @@
  * `depmgr-notify-under-lock` (waiters are re-enqueued under the dependency manager's lock, which
  * inverts the queue lock -> manager lock order).
  */
-import fc from 'fast-check';
-import type { FaultPlan } from '../src/sim/faults.js';
-import {
-  buildWorkload,
-  featuresOf,
-  type GanetiParams,
-  jobCount,
-  paramsArbitrary,
-  type WorkloadShape,
-} from './ganeti/workload.js';
+import { type GanetiParams, ganetiScenario, type WorkloadShape } from './ganeti/workload.js';
 import type { Scenario } from './scenario.js';
 
 const SHAPE: WorkloadShape = {
@@ -35,20 +26,16 @@ const SHAPE: WorkloadShape = {
   priorities: [0, 10],
 };
 
-export const scenario: Scenario<GanetiParams> = {
+export const scenario: Scenario<GanetiParams> = ganetiScenario({
   id: 'ganeti-chained-jobs',
   title: 'chained jobs with cancellations',
   description: 'chains of dependent jobs submitted at once, with some jobs cancelled while they wait',
   seeds: ['001', '000'],
   mutants: ['dependency-cancel-ignored', 'depmgr-notify-under-lock'],
-  features: featuresOf(SHAPE),
-  budget: { maxSteps: 200_000, maxTimeUs: 4 * 3600 * 1_000_000 },
+  shape: SHAPE,
+  maxTimeUs: 4 * 3600 * 1_000_000,
   // The manager-lock inversion needs two workers, a finishing job and a dependency check to
   // interleave within one instant: deeper PCT finds it several times sooner.
   pctDepths: [2, 3, 4, 5],
   source: import.meta.url,
-  params: (on) => paramsArbitrary(SHAPE, on),
-  faults: () => fc.constant<FaultPlan>({}),
-  size: ({ params }) => ({ jobs: jobCount(params), faults: 0 }),
-  build: (world, input) => buildWorkload(world, input),
-};
+});

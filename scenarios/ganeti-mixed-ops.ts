@@ -13,16 +13,7 @@
  * is lost and the opcode goes from canceling back to waiting) and `write-after-final` (the
  * processor writes a job again after a cancel finalized it).
  */
-import fc from 'fast-check';
-import type { FaultPlan } from '../src/sim/faults.js';
-import {
-  buildWorkload,
-  featuresOf,
-  type GanetiParams,
-  jobCount,
-  paramsArbitrary,
-  type WorkloadShape,
-} from './ganeti/workload.js';
+import { type GanetiParams, ganetiScenario, type WorkloadShape } from './ganeti/workload.js';
 import type { Scenario } from './scenario.js';
 
 const SHAPE: WorkloadShape = {
@@ -38,7 +29,7 @@ const SHAPE: WorkloadShape = {
   priorities: [-10, 0, 10],
 };
 
-export const scenario: Scenario<GanetiParams> = {
+export const scenario: Scenario<GanetiParams> = ganetiScenario({
   id: 'ganeti-mixed-ops',
   title: 'mixed instance operations on a small cluster',
   description:
@@ -46,11 +37,7 @@ export const scenario: Scenario<GanetiParams> = {
     'with cancels and priority changes, through the real job queue and opcode processor',
   seeds: ['000', '002'],
   mutants: ['queue-lock-held-during-lu', 'cancel-checked-once', 'write-after-final'],
-  features: featuresOf(SHAPE),
-  budget: { maxSteps: 200_000, maxTimeUs: 4 * 3600 * 1_000_000 },
+  shape: SHAPE,
+  maxTimeUs: 4 * 3600 * 1_000_000,
   source: import.meta.url,
-  params: (on) => paramsArbitrary(SHAPE, on),
-  faults: () => fc.constant<FaultPlan>({}),
-  size: ({ params }) => ({ jobs: jobCount(params), faults: 0 }),
-  build: (world, input) => buildWorkload(world, input),
-};
+});

@@ -10,16 +10,7 @@
  * Catches `lu-waits-for-children`: the LU waits for the jobs it submitted; with every worker
  * busy (or a child needing a lock the parent holds) the run deadlocks through worker slots.
  */
-import fc from 'fast-check';
-import type { FaultPlan } from '../src/sim/faults.js';
-import {
-  buildWorkload,
-  featuresOf,
-  type GanetiParams,
-  jobCount,
-  paramsArbitrary,
-  type WorkloadShape,
-} from './ganeti/workload.js';
+import { type GanetiParams, ganetiScenario, type WorkloadShape } from './ganeti/workload.js';
 import type { Scenario } from './scenario.js';
 
 const SHAPE: WorkloadShape = {
@@ -35,17 +26,13 @@ const SHAPE: WorkloadShape = {
   priorities: [0, 10],
 };
 
-export const scenario: Scenario<GanetiParams> = {
+export const scenario: Scenario<GanetiParams> = ganetiScenario({
   id: 'ganeti-node-evacuate',
   title: 'node evacuation with LU-generated jobs',
   description: 'node evacuations return jobs for their instances while other jobs migrate and start instances',
   seeds: ['003', '002'],
   mutants: ['lu-waits-for-children'],
-  features: featuresOf(SHAPE),
-  budget: { maxSteps: 200_000, maxTimeUs: 4 * 3600 * 1_000_000 },
+  shape: SHAPE,
+  maxTimeUs: 4 * 3600 * 1_000_000,
   source: import.meta.url,
-  params: (on) => paramsArbitrary(SHAPE, on),
-  faults: () => fc.constant<FaultPlan>({}),
-  size: ({ params }) => ({ jobs: jobCount(params), faults: 0 }),
-  build: (world, input) => buildWorkload(world, input),
-};
+});

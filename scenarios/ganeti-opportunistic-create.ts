@@ -8,16 +8,7 @@
  * cluster verifies take the BGL. Lock sets must stay consistent while members come and go, the
  * NAL rules must hold (`_VerifyLocks`), and no acquisition may deadlock.
  */
-import fc from 'fast-check';
-import type { FaultPlan } from '../src/sim/faults.js';
-import {
-  buildWorkload,
-  featuresOf,
-  type GanetiParams,
-  jobCount,
-  paramsArbitrary,
-  type WorkloadShape,
-} from './ganeti/workload.js';
+import { type GanetiParams, ganetiScenario, type WorkloadShape } from './ganeti/workload.js';
 import type { Scenario } from './scenario.js';
 
 const SHAPE: WorkloadShape = {
@@ -33,7 +24,7 @@ const SHAPE: WorkloadShape = {
   priorities: [0, 10],
 };
 
-export const scenario: Scenario<GanetiParams> = {
+export const scenario: Scenario<GanetiParams> = ganetiScenario({
   id: 'ganeti-opportunistic-create',
   title: 'opportunistic instance creation with the NAL',
   description:
@@ -41,11 +32,7 @@ export const scenario: Scenario<GanetiParams> = {
     'instances removed and migrated',
   seeds: ['002', '000'],
   mutants: [],
-  features: featuresOf(SHAPE),
-  budget: { maxSteps: 200_000, maxTimeUs: 4 * 3600 * 1_000_000 },
+  shape: SHAPE,
+  maxTimeUs: 4 * 3600 * 1_000_000,
   source: import.meta.url,
-  params: (on) => paramsArbitrary(SHAPE, on),
-  faults: () => fc.constant<FaultPlan>({}),
-  size: ({ params }) => ({ jobs: jobCount(params), faults: 0 }),
-  build: (world, input) => buildWorkload(world, input),
-};
+});

@@ -7,19 +7,10 @@
  * priority rises by one step; clients change priorities and cancel jobs in the middle of it.
  * Workers must pick jobs by priority and locks must be granted by priority.
  *
- * Catches `cancel-checked-once` (a cancel that lands around a lock timeout is lost) and
- * `lock-wait-ignores-priority` (lock waiters served first-come, whatever their priority).
+ * Catches `cancel-checked-once` (a cancel that lands around a lock timeout is lost); the PRIO
+ * checks watch the worker pool and every lock's waiters throughout.
  */
-import fc from 'fast-check';
-import type { FaultPlan } from '../src/sim/faults.js';
-import {
-  buildWorkload,
-  featuresOf,
-  type GanetiParams,
-  jobCount,
-  paramsArbitrary,
-  type WorkloadShape,
-} from './ganeti/workload.js';
+import { type GanetiParams, ganetiScenario, type WorkloadShape } from './ganeti/workload.js';
 import type { Scenario } from './scenario.js';
 
 const SHAPE: WorkloadShape = {
@@ -35,7 +26,7 @@ const SHAPE: WorkloadShape = {
   priorities: [-10, 0, 10],
 };
 
-export const scenario: Scenario<GanetiParams> = {
+export const scenario: Scenario<GanetiParams> = ganetiScenario({
   id: 'ganeti-priority-storm',
   title: 'priority storms with lock timeouts and escalation',
   description:
@@ -43,11 +34,8 @@ export const scenario: Scenario<GanetiParams> = {
     'and clients cancel and re-prioritise',
   seeds: ['000', '002'],
   mutants: ['cancel-checked-once'],
-  features: featuresOf(SHAPE),
-  budget: { maxSteps: 300_000, maxTimeUs: 12 * 3600 * 1_000_000 },
+  shape: SHAPE,
+  maxTimeUs: 12 * 3600 * 1_000_000,
+  maxSteps: 300_000,
   source: import.meta.url,
-  params: (on) => paramsArbitrary(SHAPE, on),
-  faults: () => fc.constant<FaultPlan>({}),
-  size: ({ params }) => ({ jobs: jobCount(params), faults: 0 }),
-  build: (world, input) => buildWorkload(world, input),
-};
+});

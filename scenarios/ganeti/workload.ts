@@ -20,9 +20,11 @@ import { MemoryCluster } from '../../src/cluster/memory-cluster.js';
 import type { FinalJobStatus } from '../../src/jqueue/constants.js';
 import type { OpInput } from '../../src/jqueue/opcode.js';
 import { DEFAULT_WORK_PROFILES, type WorkProfiles } from '../../src/mcpu/work.js';
+import type { MutantName } from '../../src/mutants/registry.js';
+import type { FaultPlan } from '../../src/sim/faults.js';
 import type { Proc } from '../../src/sim/ports.js';
 import type { SimWorld } from '../../src/sim/world.js';
-import type { BuildInput, Checker, ScenarioInstance } from '../scenario.js';
+import type { BuildInput, Checker, Scenario, ScenarioInstance } from '../scenario.js';
 
 export const OP_KINDS = [
   'startup',
@@ -275,5 +277,38 @@ export function buildWorkload(
     checkers: [jobsFinishChecker(), ...extraCheckers],
     waitFor: () => cluster.waitFor(),
     lockMonitor: () => cluster.lockMonitor(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A Ganeti scenario from a workload shape
+
+export interface GanetiScenarioSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly seeds: readonly string[];
+  readonly mutants: readonly MutantName[];
+  readonly shape: WorkloadShape;
+  /** Virtual-time budget of a run, µs. */
+  readonly maxTimeUs: number;
+  /** Step budget of a run (default 200 000). */
+  readonly maxSteps?: number;
+  readonly pctDepths?: readonly number[];
+  /** `import.meta.url` of the defining module: its content hash goes into replay files. */
+  readonly source: string;
+}
+
+/** The scenarios built on `buildWorkload`: no faults, the shape's arbitraries and swarm features. */
+export function ganetiScenario(spec: GanetiScenarioSpec): Scenario<GanetiParams> {
+  const { shape, maxTimeUs, maxSteps, ...rest } = spec;
+  return {
+    ...rest,
+    features: featuresOf(shape),
+    budget: { maxSteps: maxSteps ?? 200_000, maxTimeUs },
+    params: (on) => paramsArbitrary(shape, on),
+    faults: () => fc.constant<FaultPlan>({}),
+    size: ({ params }) => ({ jobs: jobCount(params), faults: 0 }),
+    build: (world, input) => buildWorkload(world, input),
   };
 }
