@@ -5,8 +5,10 @@
  * whose release failed (only a warning in libvirt) is not judged, nor is a QEMU whose daemon
  * crashed. Nor is the disk of a hotplug or unplug whose lock call never returned (libvirtd
  * died in between: the definition and the lock table disagree, and libvirt leaks that lock until
- * QEMU dies, a window of its own). A lock kept across a pause means the resume, or the migration
- * target, can never acquire: the domain never runs again.
+ * QEMU dies, a window of its own), nor a QEMU any of whose lock-manager calls was cut short by a
+ * libvirtd restart (a release that never ran, or an acquire re-done, so that a shared lock is held
+ * twice: the same window). A lock kept across a pause means the resume, or the migration target,
+ * can never acquire: the domain never runs again.
  */
 import type { CheckContext, Checker } from '../../scenarios/scenario.js';
 import type { TraceRecord } from '../sim/trace.js';
@@ -15,6 +17,10 @@ import { LibvirtView, pidOfSubject } from './libvirt-view.js';
 export function libvirtPauseReleasesChecker(): Checker {
   const view = new LibvirtView();
   const pauseFailed = new Set<number>();
+  /** pid -> the lock-manager call in progress (a domain's calls are serialised by its job). */
+  const inProgress = new Map<number, string>();
+  /** PIDs with a lock-manager call that never returned. */
+  const cutShort = new Set<number>();
   /** pid -> paths whose ImageAttach/ImageDetach started and never returned. */
   const imageOps = new Map<number, Set<string>>();
   /** pid -> the path of its latest image op (a domain's jobs are serialised). */
@@ -23,6 +29,14 @@ export function libvirtPauseReleasesChecker(): Checker {
     name: 'libvirt-pause-releases',
     onEvent(r: TraceRecord, ctx: CheckContext) {
       view.observe(r);
+      if (r.kind === 'lock.begin' || r.kind === 'lock.op') {
+        const pid = r.fields[1];
+        if (typeof pid === 'number') {
+          if (r.kind === 'lock.begin' && inProgress.has(pid)) cutShort.add(pid);
+          if (r.kind === 'lock.begin') inProgress.set(pid, String(r.fields[0]));
+          else inProgress.delete(pid);
+        }
+      }
       if (r.kind === 'hv.image') {
         const pid = r.fields[1];
         if (typeof pid !== 'number') return;
@@ -42,7 +56,7 @@ export function libvirtPauseReleasesChecker(): Checker {
         const pid = pidOfSubject(r.subject);
         if (to === 'running') pauseFailed.delete(pid);
         if (from !== 'running' || to !== 'paused') return;
-        if (pauseFailed.has(pid) || view.isUnprotected(pid)) return;
+        if (pauseFailed.has(pid) || cutShort.has(pid) || view.isUnprotected(pid)) return;
         const interrupted = [...(imageOps.get(pid) ?? [])];
         const held = view.heldBy(pid).filter((k) => !interrupted.some((path) => k.endsWith(`|${path}`)));
         if (held.length > 0) {

@@ -4,8 +4,9 @@
  * skipping sources without a path or not of type file, block or dir (network disks and backing
  * chains are never locked). A readonly source is added READONLY, a shareable one SHARED.
  *
- * Trace: `lock.op <domain> <op> <pid> <ok|ERROR_NAME> [message]` once per wrapper call, from the
- * calling thread, so a trace shows which lock-manager calls each lifecycle event made.
+ * Trace: `lock.begin <domain> <op> <pid>` when a wrapper starts and `lock.op <domain> <op> <pid>
+ * <ok|ERROR_NAME> [message]` when it returns, from the calling thread, so a trace shows which
+ * lock-manager calls each lifecycle event made, and which were cut short (libvirtd died).
  */
 import type { Proc, Runtime } from '../sim/ports.js';
 import {
@@ -140,6 +141,7 @@ export class DomainLocker {
     body: (man: LockManagerContext) => Proc<T>,
   ): Proc<T> {
     let man: LockManagerContext | null = null;
+    this.rt.emit('lock.begin', dom.name, op, dom.pid);
     try {
       man = yield* lockManagerNew(this.plugin, OBJECT_TYPE_DOMAIN, domainParams(dom, this.uri), newFlags);
       if (resources === 'all') {
