@@ -28,6 +28,7 @@ import { delayExecutorFactory } from '../src/cluster/delay-executor.js';
 import { DurableCluster, MASTERD, NODED } from '../src/cluster/durable-cluster.js';
 import { type ClientWorkload, luxiClientMain } from '../src/cluster/luxi-client.js';
 import { LUXI_SERVICE } from '../src/cluster/masterd.js';
+import { mcpuExecutorFactory } from '../src/cluster/mcpu-executor.js';
 import { lockAttemptTimeoutStrategyFactory } from '../src/mcpu/lock-timeout.js';
 import type { MutantSet } from '../src/mutants/registry.js';
 import { applyFaultPlan, type FaultPlan } from '../src/sim/faults.js';
@@ -177,18 +178,30 @@ export interface QueueDurabilityWorld {
   readonly instance: ScenarioInstance;
 }
 
+export interface QueueDurabilityOptions {
+  /**
+   * What runs the opcodes: the test-delay executor (default; no cluster locks) or the real
+   * opcode processor with its lock manager (`src/mcpu`), rebuilt by every master daemon start.
+   */
+  readonly processor?: 'delay' | 'mcpu';
+}
+
 /** Builds the cluster, client, operator and faults of one run into `world`. */
 export function buildQueueDurability(
   world: SimWorld,
   params: QueueDurabilityParams,
   mutants: MutantSet,
+  opts: QueueDurabilityOptions = {},
 ): QueueDurabilityWorld {
   const isNodeUp = (node: string) => !world.processes.downNodes().includes(node);
   const cluster = new DurableCluster(world, {
     nodes: NODES,
     masterCandidates: NODES.length,
     mutants,
-    executorFactory: (w) => delayExecutorFactory(w),
+    executorFactory:
+      opts.processor === 'mcpu'
+        ? mcpuExecutorFactory({ nodes: NODES.length, extraCandidates: NODES.length - 1 }, mutants)
+        : (w) => delayExecutorFactory(w),
     timeoutStrategyFactory: lockAttemptTimeoutStrategyFactory(world.rng('jitter')),
     isNodeUp,
     workers: params.workers,

@@ -49,9 +49,13 @@ const crashMasterNode: Crash = (world, cluster) => {
 };
 
 /** Crashes at each step 1..N of the crash-free run; returns how many runs had something to crash. */
-function crashAtEveryStep(failover: boolean, crash: Crash): { steps: number; acked: number; failovers: number } {
+function crashAtEveryStep(
+  failover: boolean,
+  crash: Crash,
+  processor: 'delay' | 'mcpu' = 'delay',
+): { steps: number; acked: number; failovers: number } {
   const params = workload(failover);
-  const baseline = runDurability({ params });
+  const baseline = runDurability({ params, processor });
   expect(baseline.finding, baseline.finding ? describeFinding(baseline.finding) : '').toBeNull();
   expect(events(baseline.world, 'client.ack').length).toBe(3);
   const steps = baseline.result.steps;
@@ -60,6 +64,7 @@ function crashAtEveryStep(failover: boolean, crash: Crash): { steps: number; ack
   for (let step = 1; step <= steps; step++) {
     const run = runDurability({
       params,
+      processor,
       arm: (world, cluster) => world.kernel.atStep(step, () => crash(world, cluster)),
     });
     const why = run.finding ? `crash before step ${step}: ${describeFinding(run.finding)}` : '';
@@ -83,6 +88,11 @@ describe('crashing the master at every step of a small workload loses and duplic
     const { steps, acked } = crashAtEveryStep(false, crashMasterDaemon);
     expect(steps).toBeGreaterThan(200);
     expect(acked).toBeGreaterThan(steps); // most runs acknowledged most jobs
+  });
+
+  it('master daemon crash at each step with the real opcode processor and lock manager (src/mcpu)', () => {
+    const { steps } = crashAtEveryStep(false, crashMasterDaemon, 'mcpu');
+    expect(steps).toBeGreaterThan(200);
   });
 
   it('master node crash with a torn last write at each step, the node rebooted', () => {

@@ -88,6 +88,18 @@ describe('job ids, opcode runs, finalized and archived jobs', () => {
     ).toEqual(['CRASH: job/1/op/0 ran twice (first at step 1, again at step 3)']);
   });
 
+  it("maps the processor's mcpu.exec to the opcode of the job that last became running", () => {
+    const v = feed(runOnceChecker(), [
+      ['opcode.status', 'job/2/op/0', 'waiting', 'running'],
+      ['mcpu.exec', 'job/2', 'OP_TEST_DELAY'],
+      ['opcode.status', 'job/2/op/1', 'waiting', 'running'],
+      ['mcpu.exec', 'job/2', 'OP_TEST_DELAY'],
+      ['opcode.status', 'job/2/op/1', 'waiting', 'running'],
+      ['mcpu.exec', 'job/2', 'OP_TEST_DELAY'],
+    ]);
+    expect(v).toEqual(['CRASH: job/2/op/1 ran twice (first at step 4, again at step 6)']);
+  });
+
   it('flags a committed final job written with other content, but not an uncommitted one', () => {
     const written: Ev[] = [
       ['queue.persist', 'job/1', 'node1', 'success', 7, 'masterd'],

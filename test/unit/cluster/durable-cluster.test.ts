@@ -152,3 +152,30 @@ describe('the kernel fault plan', () => {
     expect(r.result.trace.snapshot().filter((e) => e.kind === 'queue.open').length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('with the real opcode processor and lock manager (src/mcpu)', () => {
+  const work = params(
+    [
+      oneJob(1_000_000),
+      { many: true, jobs: [{ opDurationsUs: [200_000, 200_000] }, { opDurationsUs: [200_000] }], gapUs: 0 },
+    ],
+    [{ kind: 'crash-masterd', atUs: 750_000 }],
+  );
+
+  it('a master daemon crash mid-opcode: the running opcode ends in error, the others run once', () => {
+    const run = runDurability({ params: work, processor: 'mcpu' });
+    expect(run.finding, run.finding ? describeFinding(run.finding) : '').toBeNull();
+    expect(events(run.world, 'mcpu.exec').length).toBe(4);
+    const final = events(run.world, 'client.final').map((r) => [r.subject, r.fields[0]]);
+    expect(final.sort()).toEqual([
+      ['job/1', 'error'],
+      ['job/2', 'success'],
+      ['job/3', 'success'],
+    ]);
+  });
+
+  it('running-not-persisted makes the processor run the interrupted opcode again (CRASH)', () => {
+    const run = runDurability({ params: work, processor: 'mcpu', mutants: MutantSet.of('running-not-persisted') });
+    expect(run.finding?.message).toMatch(/job\/1\/op\/0 ran twice/);
+  });
+});

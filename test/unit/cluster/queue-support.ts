@@ -95,6 +95,8 @@ export interface DurabilityRunOptions {
   readonly seed?: number;
   /** Also run the checkers every search runs (lifecycle models, lock invariants); default true. */
   readonly genericCheckers?: boolean;
+  /** `mcpu`: opcodes run through the real processor and lock manager. */
+  readonly processor?: 'delay' | 'mcpu';
   /** Called with the built world before it runs, e.g. to schedule a crash at a step. */
   readonly arm?: (world: SimWorld, cluster: DurableCluster) => void;
 }
@@ -122,7 +124,9 @@ export function runDurability(opts: DurabilityRunOptions): DurabilityRun {
   world.kernel.trace.observe((r) => {
     for (const c of checkers) c.onEvent?.(r, ctx);
   });
-  const { cluster, instance } = buildQueueDurability(world, opts.params, opts.mutants ?? MutantSet.none);
+  const { cluster, instance } = buildQueueDurability(world, opts.params, opts.mutants ?? MutantSet.none, {
+    processor: opts.processor,
+  });
   checkers.push(...(instance.checkers ?? []));
   if (instance.livenessFromUs !== undefined) {
     world.kernel.atTime(instance.livenessFromUs, () => {
