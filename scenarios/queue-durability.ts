@@ -59,6 +59,8 @@ export interface QueueDurabilityParams {
   readonly failover: boolean;
   /** The administrator re-adds a master candidate whose replica fell behind (`AddNode`). */
   readonly readd?: boolean;
+  /** Opcodes run through the real processor and lock manager instead of the test-delay executor. */
+  readonly mcpu?: boolean;
   readonly workload: ClientWorkload;
   readonly faults: readonly DurabilityFault[];
   /** Chance per mille that a message between two nodes is lost. */
@@ -77,6 +79,7 @@ const FEATURES = [
   'fault:rpc-loss',
   'failover',
   'readd',
+  'mcpu',
 ] as const;
 
 /** The client starts once the daemons are up. */
@@ -155,6 +158,7 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<QueueDurabilityParams>
     workers: fc.constantFrom(1, 2, 3),
     failover: on.has('failover') ? fc.boolean() : fc.constant(false),
     readd: on.has('readd') ? fc.boolean() : fc.constant(false),
+    mcpu: on.has('mcpu') ? fc.boolean() : fc.constant(false),
     workload: fc.record({
       submissions: fc.array(submission, { minLength: 1, maxLength: 3 }),
       archive: on.has('job:archive') ? fc.boolean() : fc.constant(false),
@@ -393,7 +397,7 @@ export const scenario: Scenario<QueueDurabilityParams> = {
     faults: input.params.faults.length + (input.params.rpcLossPerMille > 0 ? 1 : 0),
   }),
   build(world, { params, faults, mutants }): ScenarioInstance {
-    const built = buildQueueDurability(world, params, mutants);
+    const built = buildQueueDurability(world, params, mutants, { processor: params.mcpu ? 'mcpu' : 'delay' });
     // The generated faults live in the parameters; a kernel fault plan (a replay file's or a
     // scenario file's) is applied as well: the cluster's watcher and operator cope with any.
     if ((faults.faults?.length ?? 0) > 0 || faults.rates !== undefined) applyFaultPlan(world, faults);
