@@ -5,7 +5,8 @@
  * A three-node cluster, every node a master candidate: the master daemon keeps the job queue on
  * its disk and replicates it through the other nodes' daemons. A client on its own node submits a
  * few jobs of `OP_TEST_DELAY` opcodes (single submissions and submit-many), polls them until they
- * are finalized and may archive them. Meanwhile faults strike at generated times: the master
+ * are finalized and may archive them. The opcodes run through a test-delay executor or (feature
+ * `mcpu`) the real opcode processor and lock manager. Meanwhile faults strike at generated times: the master
  * daemon crashes, the master's node crashes (losing unsynced data, maybe tearing the last write),
  * another node or a node daemon crashes, disks fail writes or fsyncs with EIO or slow down, a
  * node is partitioned from the master for a while, messages are lost.
