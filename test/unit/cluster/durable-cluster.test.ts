@@ -179,3 +179,27 @@ describe('with the real opcode processor and lock manager (src/mcpu)', () => {
     expect(run.finding?.message).toMatch(/job\/1\/op\/0 ran twice/);
   });
 });
+
+describe('failover onto a stale replica (what the operator never does)', () => {
+  it('hands out a job id again, and the durability checker says so', () => {
+    // node2 is cut off from the master while job 1 is submitted, so its replica misses the serial
+    // and the job. (The submission waits for two replication timeouts, longer than the client's
+    // LUXI timeout: job 1 exists but was never acknowledged.) After failing over onto node2, the
+    // second submission gets id 1 again.
+    // A second submission, after the failover, keeps the client (and the run) going.
+    const p = params(
+      [oneJob(200_000), oneJob(200_000, 20_000_000)],
+      [{ kind: 'partition', atUs: 0, node: 1, durationUs: 100_000_000 }],
+    );
+    const run = runDurability({
+      params: p,
+      arm: (world, cluster) =>
+        world.kernel.atTime(40_000_000, () => {
+          world.processes.crashNode(cluster.masterNode);
+          cluster.failover('node2');
+        }),
+    });
+    expect(run.finding?.property).toBe('CRASH');
+    expect(run.finding?.message).toMatch(/^job id 1 handed out twice/);
+  });
+});
