@@ -24,7 +24,10 @@
  *
  * A Ganeti LU maps as: instance startup -> `start` on the primary; shutdown -> `shutdown`;
  * migrate -> `migrate(primary, secondary)`; failover -> `destroy` on the old primary (if it is
- * reachable) then `start` on the new one; disk add/remove -> `attachDisk`/`detachDisk`.
+ * reachable) then `start` on the new one; disk add/remove -> `attachDisk`/`detachDisk`. The first
+ * four are wired: `libvirtInstanceHooks(cluster, defOf)` (ganeti-hooks.ts) is the LU env's
+ * `instanceHooks` (e.g. `MemoryCluster.create(rt, { instanceHooks })`); Ganeti 2.10's catalogue
+ * here has no disk add/remove LU yet.
  *
  * Trace: `libvirt.domain <name>/<pid> <from> <to>` (the lock lifecycle of each QEMU, checked
  * against `models/domain-lock.machine.ts`); `guest.cpus <name>/<pid> running|stopped`;
