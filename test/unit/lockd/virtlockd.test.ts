@@ -170,6 +170,21 @@ describe('virtlockd restart', () => {
     expect(trace.some((l) => l.startsWith('lockd.reexec node1/virtlockd#1'))).toBe(true);
   });
 
+  it('after a re-exec an owner connection closing still releases its locks and kills the owner', () => {
+    const { trace, daemon } = withDaemon(function* ({ world, daemon }, self) {
+      const c = yield* LockdConnection.connect(world, 'node1');
+      yield* c.call({ proc: LockdProc.REGISTER, owner: owner(self.pid), flags: 0 });
+      yield* c.call({ proc: LockdProc.ACQUIRE_RESOURCE, path: '', name: IMG, flags: 0 });
+      yield* daemon.reexec();
+      yield* c.close();
+      yield* world.sleep(1_000_000);
+      throw new Error('still alive');
+    });
+    expect(daemon.table()).toBe('');
+    expect(trace.some((l) => /^lockd\.conn-close node1\/virtlockd#1 c1 (\d+) \1 1$/.test(l))).toBe(true);
+    expect(trace.some((l) => l.startsWith('proc.crash node1/client#1 SIGTERM'))).toBe(true);
+  });
+
   it('a crash loses the table and the file locks; the restarted daemon starts empty', () => {
     withDaemon(function* ({ world, daemon }) {
       const c = yield* LockdConnection.connect(world, 'node1');
