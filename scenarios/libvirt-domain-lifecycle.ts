@@ -352,10 +352,11 @@ function* runFault(world: SimWorld, cluster: LibvirtCluster, params: LifecyclePa
 
 export const scenario: Scenario<LifecycleParams> = {
   id: 'libvirt-domain-lifecycle',
-  title: 'libvirt domain lifecycles under the lockd lock manager',
+  title: 'libvirt domain lifecycles under the lockd and sanlock lock managers',
   description:
     'Domains sharing disk images start, pause, resume, hotplug, migrate, save and fail over on two nodes while lock ' +
-    'daemons crash or re-exec, libvirtd restarts, lock connections drop and QEMUs crash; guests write their disks',
+    'daemons crash or re-exec, libvirtd restarts, lock connections drop, QEMUs crash and lease storage fails; ' +
+    'guests write their disks',
   seeds: ['004'],
   mutants: ['release-all-leases', 'release-without-kill', 'acquire-after-resume', 'lease-release-noop'],
   features: FEATURES,
