@@ -1,19 +1,14 @@
 /**
  * Every libvirt checker a scenario of the libvirt lock manager gets: the §6.4 invariants over
- * trace events, plus the two lifecycle models (domain lock, lock resource) as LST monitors.
+ * trace events. The two lifecycle models (domain lock, lock resource) are monitored in every run
+ * by `genericCheckers`, like every model of `models/index.ts`.
  */
 
-import { domainLockMachine, lockResourceMachine } from '../../models/index.js';
 import type { Checker } from '../../scenarios/scenario.js';
 import { libvirtDiskWritersChecker } from './libvirt-disk-writers.js';
 import { libvirtKillBoundChecker, sanlockLeaseLossChecker } from './libvirt-kill-bound.js';
 import { libvirtLockTableChecker } from './libvirt-lock-table.js';
 import { libvirtPauseReleasesChecker } from './libvirt-pause-releases.js';
-import { modelStatusChecker } from './model-monitor.js';
-import { compileTransitions } from './model-table.js';
-
-const domainTable = compileTransitions(domainLockMachine);
-const resourceTable = compileTransitions(lockResourceMachine);
 
 export interface LibvirtCheckerOptions {
   /** lockd in direct mode: HOLD can read each disk's lock from the lock daemon's table. */
@@ -29,7 +24,5 @@ export function libvirtCheckers(opts: LibvirtCheckerOptions): Checker[] {
     libvirtKillBoundChecker(),
     sanlockLeaseLossChecker(opts.sanlockKillBoundUs ?? 3_000_000),
     libvirtPauseReleasesChecker(),
-    modelStatusChecker(domainTable, 'libvirt.domain'),
-    modelStatusChecker(resourceTable, 'libvirt.resource'),
   ];
 }
