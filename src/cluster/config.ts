@@ -290,6 +290,22 @@ export class ClusterConfig {
     this.touch();
   }
 
+  /** Appends a disk to the instance; returns its index. */
+  addInstanceDisk(name: string, disk: DiskData): number {
+    const inst = this.instance(name);
+    inst.disks.push({ ...disk });
+    this.touch();
+    return inst.disks.length - 1;
+  }
+
+  /** Removes the instance's disk at `index`. */
+  removeInstanceDisk(name: string, index: number): void {
+    const inst = this.instance(name);
+    if (index < 0 || index >= inst.disks.length) throw new ConfigError(`Instance '${name}' has no disk ${index}`);
+    inst.disks.splice(index, 1);
+    this.touch();
+  }
+
   setInstanceAdminState(name: string, state: AdminState): void {
     this.instance(name).adminState = state;
     this.touch();

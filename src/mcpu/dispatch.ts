@@ -9,6 +9,7 @@ import { LUGroupAssignNodes, LUNetworkConnect } from './lus/group-network.js';
 import { LUInstanceCreate, LUInstanceRemove } from './lus/instance-lifecycle.js';
 import { LUInstanceFailover, LUInstanceMigrate } from './lus/instance-move.js';
 import { LUInstanceReboot, LUInstanceShutdown, LUInstanceStartup } from './lus/instance-power.js';
+import { LUInstanceSetParams } from './lus/instance-set-params.js';
 import { LUNodeAdd, LUNodeEvacuate, LUNodeRemove } from './lus/node.js';
 
 export const DISPATCH_TABLE: ReadonlyMap<string, LuClass> = new Map<string, LuClass>([
@@ -20,6 +21,7 @@ export const DISPATCH_TABLE: ReadonlyMap<string, LuClass> = new Map<string, LuCl
   ['OP_INSTANCE_FAILOVER', LUInstanceFailover],
   ['OP_INSTANCE_CREATE', LUInstanceCreate],
   ['OP_INSTANCE_REMOVE', LUInstanceRemove],
+  ['OP_INSTANCE_SET_PARAMS', LUInstanceSetParams],
   ['OP_NODE_ADD', LUNodeAdd],
   ['OP_NODE_REMOVE', LUNodeRemove],
   ['OP_NODE_EVACUATE', LUNodeEvacuate],

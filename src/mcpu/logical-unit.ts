@@ -50,6 +50,10 @@ export interface InstanceHooks {
   shutdown?(instance: string, node: string): Proc<void>;
   migrate?(instance: string, source: string, target: string): Proc<void>;
   failover?(instance: string, source: string, target: string, start: boolean): Proc<void>;
+  /** Hot-plugs the instance's new disk `index` into the running instance on `node`. */
+  diskAdd?(instance: string, node: string, index: number): Proc<void>;
+  /** Hot-unplugs the running instance's disk `index` on `node` before it is removed. */
+  diskRemove?(instance: string, node: string, index: number): Proc<void>;
 }
 
 /** The master daemon's context as an LU sees it (Ganeti's `context` plus `proc`). */

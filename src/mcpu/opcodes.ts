@@ -100,6 +100,16 @@ export const OPCODES: readonly OpDef[] = [
     ],
     TListOf(TNonEmptyString),
   ),
+  def(
+    'OP_INSTANCE_SET_PARAMS',
+    [
+      instanceName,
+      // `[[DDM_ADD, {size}], [DDM_REMOVE, {}]]` (the only modifications simulated).
+      p('disks', [], TListOf(TListOf(TAny))),
+      p('hotplug', false, TBool),
+    ],
+    TListOf(TListOf(TAny)),
+  ),
   def('OP_INSTANCE_REMOVE', [instanceName, p('ignore_failures', false, TBool), shutdownTimeout], TNone),
   def('OP_NODE_ADD', [nodeName, p('group', null, maybeName), p('master_candidate', false, TBool)], TNone),
   def('OP_NODE_REMOVE', [nodeName], TNone),

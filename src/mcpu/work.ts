@@ -29,6 +29,8 @@ export const DEFAULT_WORK_PROFILES: Readonly<Record<string, WorkProfile>> = {
   failover: { minUs: 300_000, maxUs: 1_500_000 },
   create: { minUs: 1_000_000, maxUs: 3_000_000 },
   remove: { minUs: 200_000, maxUs: 600_000 },
+  'disk-add': { minUs: 200_000, maxUs: 800_000 },
+  'disk-remove': { minUs: 100_000, maxUs: 400_000 },
   'node-add': { minUs: 300_000, maxUs: 900_000 },
   'node-remove': { minUs: 200_000, maxUs: 500_000 },
   evacuate: { minUs: 20_000, maxUs: 80_000 },

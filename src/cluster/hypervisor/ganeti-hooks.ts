@@ -10,15 +10,17 @@
  * - migrate source -> target: live migration (`migrate`);
  * - failover source -> target: `destroy` on the source when it is reachable (errors only warn,
  *   as with Ganeti's `ignore_consistency`), then define and, if the instance is marked up,
- *   `start` on the target.
+ *   `start` on the target;
+ * - disk add/remove with `hotplug` on a running instance: `attachDisk` of the new disk after it
+ *   was created, `detachDisk` before the disk is removed (`diskOf` names each index's disk).
  * A libvirt error becomes an `OpExecError` with libvirt's message.
  */
 import { OpExecError } from '../../jqueue/errors.js';
 import { isVirError } from '../../lockd/errors.js';
 import type { InstanceHooks } from '../../mcpu/logical-unit.js';
 import type { Proc } from '../../sim/ports.js';
-import type { LibvirtCluster } from './cluster.js';
-import type { DomainDef } from './domain.js';
+import { imagePath, type LibvirtCluster } from './cluster.js';
+import type { DomainDef, DomainDisk } from './domain.js';
 import type { Hypervisor } from './hypervisor.js';
 import { migrate } from './migration.js';
 
@@ -31,7 +33,19 @@ function* viaLibvirt(what: string, body: () => Proc<void>): Proc<void> {
   }
 }
 
-export function libvirtInstanceHooks(cluster: LibvirtCluster, defOf: (instance: string) => DomainDef): InstanceHooks {
+/** The disk of an instance's `index`: target `vd<a+index>`, image `<instance>-disk<index>.img` on the shared storage. */
+export function defaultInstanceDisk(instance: string, index: number): DomainDisk {
+  return {
+    target: `vd${String.fromCharCode(97 + index)}`,
+    source: { path: imagePath(`${instance}-disk${index}.img`), type: 'file', readonly: false, shared: false },
+  };
+}
+
+export function libvirtInstanceHooks(
+  cluster: LibvirtCluster,
+  defOf: (instance: string) => DomainDef,
+  diskOf: (instance: string, index: number) => DomainDisk = defaultInstanceDisk,
+): InstanceHooks {
   const hv = (node: string): Hypervisor => {
     const h = cluster.hypervisors.get(node);
     if (!h) throw new OpExecError(`Node ${node} has no hypervisor`);
@@ -68,6 +82,17 @@ export function libvirtInstanceHooks(cluster: LibvirtCluster, defOf: (instance: 
       const dst = hv(target);
       defineIfNeeded(dst, instance);
       if (start) yield* viaLibvirt(`Could not start instance ${instance} on node ${target}`, () => dst.start(instance));
+    },
+    *diskAdd(instance, node, index) {
+      const disk = diskOf(instance, index);
+      const h = hv(node);
+      // Ganeti created the block device before; the hypervisor needs its image to exist.
+      if (disk.source.path !== null) yield* h.createImage(disk.source.path);
+      yield* viaLibvirt(`Could not hotplug disk/${index}`, () => h.attachDisk(instance, disk));
+    },
+    *diskRemove(instance, node, index) {
+      const disk = diskOf(instance, index);
+      yield* viaLibvirt(`Could not hot-unplug disk/${index}`, () => hv(node).detachDisk(instance, disk.target));
     },
   };
 }

@@ -24,10 +24,10 @@
  *
  * A Ganeti LU maps as: instance startup -> `start` on the primary; shutdown -> `shutdown`;
  * migrate -> `migrate(primary, secondary)`; failover -> `destroy` on the old primary (if it is
- * reachable) then `start` on the new one; disk add/remove -> `attachDisk`/`detachDisk`. The first
- * four are wired: `libvirtInstanceHooks(cluster, defOf)` (ganeti-hooks.ts) is the LU env's
- * `instanceHooks` (e.g. `MemoryCluster.create(rt, { instanceHooks })`); Ganeti 2.10's catalogue
- * here has no disk add/remove LU yet.
+ * reachable) then `start` on the new one; disk add/remove with hotplug (`OP_INSTANCE_SET_PARAMS`)
+ * -> `attachDisk`/`detachDisk`. All are wired: `libvirtInstanceHooks(cluster, defOf)`
+ * (ganeti-hooks.ts) is the LU env's `instanceHooks` (e.g. `MemoryCluster.create(rt, {
+ * instanceHooks })`).
  *
  * Trace: `libvirt.domain <name>/<pid> <from> <to>` (the lock lifecycle of each QEMU, checked
  * against `models/domain-lock.machine.ts`); `guest.cpus <name>/<pid> running|stopped`;
@@ -166,6 +166,12 @@ export class Hypervisor {
 
   *attachDisk(name: string, disk: DomainDisk, opts: { failAfterLock?: boolean } = {}): Proc<void> {
     yield* this.job(name, 'attach-disk', (dom) => this.doAttach(dom, disk, opts.failAfterLock ?? false));
+  }
+
+  /** Creates an empty disk image when it is missing, as a management layer does for a new disk. */
+  *createImage(path: string): Proc<void> {
+    const disk = this.opts.storage.diskFor(path);
+    if (!(yield* disk.exists(path))) yield* disk.appendFile(path, '');
   }
 
   *detachDisk(name: string, target: string): Proc<void> {
@@ -328,10 +334,7 @@ export class Hypervisor {
     if (this.opts.lockConfig !== undefined && !(yield* local.exists(configFile))) {
       yield* local.writeFile(configFile, this.opts.lockConfig);
     }
-    for (const image of this.opts.images ?? []) {
-      const disk = this.opts.storage.diskFor(image);
-      if (!(yield* disk.exists(image))) yield* disk.appendFile(image, '');
-    }
+    for (const image of this.opts.images ?? []) yield* this.createImage(image);
     const env: DriverEnv = {
       world: this.world,
       node: this.node,

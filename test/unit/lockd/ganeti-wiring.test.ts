@@ -81,4 +81,30 @@ describe('Ganeti instance LUs driving libvirt', () => {
       expect(lv.hypervisors.get('node2')?.domain('inst1')?.state).toBe('shutoff');
     });
   });
+
+  it('OP_INSTANCE_SET_PARAMS with hotplug plugs a new disk into the running QEMU with its lock, and unplugs it (lock freed) before removing it', () => {
+    ganetiWithLibvirt(function* (c, lv) {
+      expect(yield* c.runOpcode({ OP_ID: 'OP_INSTANCE_STARTUP', instance_name: 'inst1' })).toBe('success');
+      const hv1 = lv.hypervisors.get('node1');
+      const lockd = lv.lockDaemons.get('node1');
+      const pid = hv1?.domain('inst1')?.qemu?.pid;
+      const added = imagePath('inst1-disk1.img');
+      const add = {
+        OP_ID: 'OP_INSTANCE_SET_PARAMS',
+        instance_name: 'inst1',
+        hotplug: true,
+        disks: [['add', { size: 512 }]],
+      };
+      const addJob = yield* c.submitOpcode(add);
+      expect(yield* c.waitForJob(addJob)).toBe('success');
+      expect(hv1?.domain('inst1')?.def.disks.map((d) => d.target)).toEqual(['vda', 'vdb']);
+      expect(lockd?.owners('', added)).toEqual([pid]);
+      expect(yield* c.queryJobs([addJob], ['opresult'])).toEqual([[[[['disk/1', 'add:size=512,mode=rw']]]]]);
+      const remove = { OP_ID: 'OP_INSTANCE_SET_PARAMS', instance_name: 'inst1', hotplug: true, disks: [['remove']] };
+      expect(yield* c.runOpcode(remove)).toBe('success');
+      expect(hv1?.domain('inst1')?.def.disks.map((d) => d.target)).toEqual(['vda']);
+      expect(lockd?.owners('', added)).toEqual([]);
+      expect(lockd?.owners('', imagePath('inst1.img'))).toEqual([pid]);
+    });
+  });
 });

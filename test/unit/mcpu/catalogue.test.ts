@@ -114,4 +114,40 @@ describe('ClusterConfig', () => {
     expect(b.instanceNodes('inst1')).toEqual(['node2', 'node1']);
     expect(a.instanceNodes('inst1')).toEqual(['node1', 'node2']);
   });
+
+  it('disk changes lock the instance and all its nodes and node resources exclusively, add and remove disks and report each change', () => {
+    const m = master({ shape: { nodes: 2, instances: 1 } });
+    const op = { OP_ID: 'OP_INSTANCE_SET_PARAMS', instance_name: 'inst1', disks: [['add', { size: 512 }]] };
+    const add = spawnOp(m, 'job1', op);
+    const remove = spawnOp(
+      m,
+      'job2',
+      { OP_ID: 'OP_INSTANCE_SET_PARAMS', instance_name: 'inst1', disks: [['remove']] },
+      { startUs: 10_000_000 },
+    );
+    m.sim.run();
+    expect(add.error).toBeUndefined();
+    expect(add.result).toEqual([['disk/1', 'add:size=512,mode=rw']]);
+    expect(remove.result).toEqual([['disk/1', 'remove']]);
+    expect(lockHistory(m, 'job1').filter((h) => h.startsWith('acquired'))).toEqual([
+      'acquired cluster/BGL',
+      'acquired instance/inst1',
+      'acquired node/node1',
+      'acquired node/node2',
+      'acquired node-res/node1',
+      'acquired node-res/node2',
+    ]);
+    expect(acquiredModes(m).get('node-res/node2')).toBe('exclusive');
+    expect(m.cfg.getInstanceInfo('inst1')?.disks).toEqual([{ size: 1024 }]);
+  });
+
+  it('disk changes refuse to remove the last disk and an empty change list, with Ganeti’s messages', () => {
+    const m = master({ shape: { nodes: 2, instances: 1 } });
+    const last = spawnOp(m, 'job1', { OP_ID: 'OP_INSTANCE_SET_PARAMS', instance_name: 'inst1', disks: [['remove']] });
+    const none = spawnOp(m, 'job2', { OP_ID: 'OP_INSTANCE_SET_PARAMS', instance_name: 'inst1' });
+    m.sim.run();
+    expect((last.error as Error).message).toBe('Cannot remove the last disk of an instance');
+    expect((none.error as Error).message).toBe('No changes submitted');
+    expect(m.cfg.getInstanceInfo('inst1')?.disks).toHaveLength(1);
+  });
 });
