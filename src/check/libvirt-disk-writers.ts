@@ -9,10 +9,11 @@
  * disk's lock in any lock daemon (direct mode: the image path in the default lockspace) breaks
  * "running ⇒ holds" (`HOLD`).
  *
- * The documented unsafe window (spec §2.4, invariant 8 (a)) is a finding of its own kind: a QEMU
- * whose lock daemon crashed runs on unprotected, so a conflict involving it is reported as
- * `UNSAFE` only when `reportUnsafe` is set, and excused otherwise (libvirt behaves so by design;
- * a search for bugs must not stop there).
+ * The documented unsafe windows (spec §2.4 and invariant 8 (a) and (b)) are findings of their own
+ * kind: a QEMU whose lock daemon crashed, or whose vCPUs QEMU resumed behind libvirt's back, runs
+ * on unprotected, so a conflict involving it is reported as `UNSAFE` only when `reportUnsafe` is
+ * set, and excused otherwise (libvirt behaves so by design; a search for bugs must not stop there).
+ * The post-copy migration window (8 (c)) is inferred in the spec and not simulated.
  */
 import type { CheckContext, Checker } from '../../scenarios/scenario.js';
 import type { TraceRecord } from '../sim/trace.js';
@@ -62,7 +63,7 @@ export function libvirtDiskWritersChecker(opts: DiskWritersOptions): Checker {
             if (!opts.reportUnsafe) continue;
             ctx.violation(
               'UNSAFE',
-              `disk ${r.subject}: ${who} and ${otherWho} both write it; one runs unprotected since its lock daemon crashed`,
+              `disk ${r.subject}: ${who} and ${otherWho} both write it; one runs unprotected (its lock daemon crashed, or QEMU resumed it behind libvirt's back)`,
               [r.subject, who, otherWho],
             );
             return;

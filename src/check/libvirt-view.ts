@@ -69,6 +69,12 @@ export class LibvirtView {
         }
         return null;
       }
+      case 'guest.unsafe-resume': {
+        // Resumed behind libvirt's back (invariant 8 (b)): it runs without its locks from now on.
+        const pid = r.fields[0];
+        if (typeof pid === 'number') this.unprotectedPids.add(pid);
+        return null;
+      }
       case 'lockd.register': {
         const ownerPid = r.fields[2];
         if (typeof ownerPid !== 'number') return null;
@@ -100,7 +106,10 @@ export class LibvirtView {
     return this.labelOf.get(pid) ?? `pid ${pid}`;
   }
 
-  /** Whether `pid` lost its lock daemon to a crash (the unsafe window, not a finding). */
+  /**
+   * Whether `pid` runs in a documented unsafe window (its lock daemon crashed, or QEMU resumed it
+   * behind libvirt's back): not a finding unless unsafe windows are reported.
+   */
   isUnprotected(pid: number): boolean {
     return this.unprotectedPids.has(pid);
   }

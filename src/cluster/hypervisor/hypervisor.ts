@@ -498,6 +498,23 @@ export class Hypervisor {
     this.cont(dom, q);
   }
 
+  /**
+   * The guest's vCPUs are resumed by QEMU itself (a monitor `cont` or guest agent behind libvirt's
+   * back, spec §6.4 invariant 8 (b)): no lock call is made, libvirt still believes the domain
+   * paused, and the guest writes its disks without holding their locks until libvirt stops or
+   * resumes it properly. A documented unsafe window, traced as `guest.unsafe-resume`.
+   */
+  qemuSideResume(name: string): boolean {
+    const dom = this.domain(name);
+    const q = dom?.qemu;
+    if (!dom || !q || dom.state !== 'paused' || q.cpusRunning) return false;
+    this.world.emit('guest.unsafe-resume', q.subject, q.pid);
+    q.cpusRunning = true;
+    this.world.emit('guest.cpus', q.subject, 'running');
+    q.cpuWake.notifyAll();
+    return true;
+  }
+
   private cont(dom: DomainObj, q: QemuProcess): void {
     q.cpusRunning = true;
     dom.state = 'running';

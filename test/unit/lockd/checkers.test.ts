@@ -33,6 +33,28 @@ describe('libvirt checkers', () => {
     expect(lenient.violations).toEqual([]);
   });
 
+  it("a QEMU resumed behind libvirt's back writes without its lock while another domain takes the disk: UNSAFE when asked, excused by default", () => {
+    const workload = function* (h: Parameters<Parameters<typeof runLibvirt>[1]>[0]) {
+      h.hv('node1').define(domainDef('a', [{ image: 'd1.img' }]));
+      h.hv('node1').define(domainDef('b', [{ image: 'd1.img' }]));
+      yield* h.hv('node1').start('a');
+      yield* h.hv('node1').suspend('a'); // paused: its lock is released
+      yield* h.hv('node1').start('b'); // so b may take the disk
+      expect(h.hv('node1').qemuSideResume('a')).toBe(true); // and a runs again, with no lock call
+      expect(h.hv('node1').domain('a')?.state).toBe('paused'); // as far as libvirt knows
+      yield* h.world.sleep(300_000);
+    };
+    const strict = runLibvirt(
+      { checkers: [libvirtDiskWritersChecker({ directMode: true, reportUnsafe: true })] },
+      workload,
+    );
+    expect(strict.violations[0]).toMatch(
+      /^UNSAFE: disk \/var\/lib\/libvirt\/images\/d1\.img: .* runs unprotected \(its lock daemon crashed, or QEMU resumed it behind libvirt's back\)/,
+    );
+    const lenient = runLibvirt({ checkers: [libvirtDiskWritersChecker({ directMode: true })] }, workload);
+    expect(lenient.violations).toEqual([]);
+  });
+
   it('KILL is reported when a disconnected owner keeps running past 3 s (release-without-kill)', () => {
     const { violations } = runLibvirt(
       { mutants: MutantSet.of('release-without-kill'), checkers: [libvirtKillBoundChecker()] },
