@@ -65,6 +65,8 @@ export interface FoundRecord {
  * fewer preemptions (iterative context bounding, as CHESS does).
  */
 const PREEMPTION_SEARCH_EXECUTIONS = 1_500;
+/** Bounds the budget above is shared between at most (0, 1, 2, 3 preemptions). */
+const PREEMPTION_SEARCH_BOUNDS = 4;
 
 /** Executions a search spends on shrinking one finding at most (see `searchRun`). */
 const SHRINK_EXECUTION_BUDGET = 20_000;
@@ -259,9 +261,12 @@ function fewestPreemptions(spec: RunSpec, g: Generated, target: { kind: string; 
   ).result.preemptions;
   let budget = PREEMPTION_SEARCH_EXECUTIONS;
   for (let bound = 0; bound < current && budget > 0; bound++) {
+    // Each bound gets a share: a schedule space too large to finish at one bound must not use up
+    // the budget before the next bound, whose depth-first search often fails within a few runs.
+    const share = Math.ceil(PREEMPTION_SEARCH_EXECUTIONS / Math.min(current, PREEMPTION_SEARCH_BOUNDS));
     const x = exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
       preemptionBound: bound,
-      maxExecutions: budget,
+      maxExecutions: Math.min(share, budget),
       reduction: true,
     });
     budget -= x.executions;
