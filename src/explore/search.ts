@@ -47,7 +47,10 @@ export interface RunSpec {
   readonly mutants: MutantSet;
   /** Directory for replay files; null writes none (tests). */
   readonly outDir: string | null;
-  /** Wall-clock bound on shrinking one finding, in milliseconds. */
+  /**
+   * Wall-clock safety net on shrinking one finding, in milliseconds (default 120 s); the
+   * execution budget normally ends shrinking first, the same way on every machine.
+   */
   readonly shrinkTimeLimitMs?: number;
   /** Bounds of the `exhaustive` strategy (default `DEFAULT_EXHAUSTIVE_LIMITS`). */
   readonly exhaustive?: ExhaustiveLimits;
@@ -142,10 +145,6 @@ function makeReplay(
   return { replay, finding };
 }
 
-/**
- * Executes run `run` of a search. On failure the finding is written at once (unshrunk), then
- * shrunk and written again over the same file.
- */
 /** What run `i` of a search produced: its finding (shrunk) if any, and its model coverage. */
 export interface RunOutcome {
   readonly found: FoundRecord | null;
@@ -163,6 +162,10 @@ export interface RunExploration {
   readonly pruned: number;
 }
 
+/**
+ * Executes run `run` of a search. On failure the finding is written at once (unshrunk), then
+ * shrunk and written again over the same file.
+ */
 export function searchRun(spec: RunSpec, run: number): RunOutcome {
   const path = replayPathFor(spec, run);
   let coverage: readonly ModelCoverage[] | null = null;
