@@ -17,7 +17,8 @@ const SHAPE: WorkloadShape = {
   kinds: ['startup', 'shutdown', 'reboot', 'migrate', 'query'],
   nodes: { min: 2, max: 3 },
   instances: { min: 1, max: 3 },
-  workers: { min: 1, max: 4 },
+  // One worker processes one job at a time: the dependency manager's races need two.
+  workers: { min: 2, max: 4 },
   submissions: { min: 1, max: 3 },
   chainMax: 3,
   opsPerJob: { min: 1, max: 1 },
