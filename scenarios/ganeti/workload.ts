@@ -24,7 +24,7 @@ import type { MutantName } from '../../src/mutants/registry.js';
 import type { FaultPlan } from '../../src/sim/faults.js';
 import type { Proc } from '../../src/sim/ports.js';
 import type { SimWorld } from '../../src/sim/world.js';
-import type { BuildInput, Checker, Scenario, ScenarioInstance } from '../scenario.js';
+import type { BuildInput, Scenario, ScenarioInstance } from '../scenario.js';
 
 export const OP_KINDS = [
   'startup',
@@ -231,11 +231,7 @@ const COARSE_WORK: WorkProfiles = Object.fromEntries(
  * until its arrival time, submits (a chain with `SubmitManyJobs` and relative dependencies), runs
  * each job's client action, and waits for every job it submitted to end.
  */
-export function buildWorkload(
-  world: SimWorld,
-  input: BuildInput<GanetiParams>,
-  extraCheckers: readonly Checker[] = [],
-): ScenarioInstance {
+export function buildWorkload(world: SimWorld, input: BuildInput<GanetiParams>): ScenarioInstance {
   const p = input.params;
   const cluster = MemoryCluster.create(world, {
     shape: { nodes: p.nodes, instances: p.instances, groups: 1, networks: 1 },
@@ -274,7 +270,7 @@ export function buildWorkload(
   });
   return {
     // No faults here: every job must end (clients waiting on a job that cannot end deadlock first).
-    checkers: [jobsFinishChecker(), ...extraCheckers],
+    checkers: [jobsFinishChecker()],
     waitFor: () => cluster.waitFor(),
     lockMonitor: () => cluster.lockMonitor(),
   };
