@@ -22,6 +22,7 @@ import {
   type AllSet,
   LEVEL_INSTANCE,
   LEVEL_NODE,
+  LEVEL_NODE_RES,
   LEVELS,
   type Level,
   type LockManager,
@@ -185,6 +186,26 @@ export abstract class LogicalUnit {
     const name = this.op.instance_name as string;
     this.op.instance_name = expandInstanceName(this.cfg, name);
     this.neededLocks.set(LEVEL_INSTANCE, [name]);
+  }
+
+  /**
+   * The lock pattern of LUs that change an instance's block devices (removal, disk changes): the
+   * instance, then all its nodes and their node resources, recalculated from the instance lock.
+   * `declareInstanceNodeLocks` is the matching `DeclareLocks`.
+   */
+  expandAndLockInstanceAndNodes(): void {
+    this.expandAndLockInstance();
+    this.neededLocks?.set(LEVEL_NODE, []);
+    this.neededLocks?.set(LEVEL_NODE_RES, []);
+    this.recalculateLocks.set(LEVEL_NODE, LOCKS_REPLACE);
+  }
+
+  /** Node locks from the owned instance; node-resource locks a copy of the node locks. */
+  declareInstanceNodeLocks(level: Level): void {
+    if (level === LEVEL_NODE) this.lockInstancesNodes();
+    else if (level === LEVEL_NODE_RES) {
+      this.neededLocks?.set(LEVEL_NODE_RES, copyLockList(this.neededLocks.get(LEVEL_NODE)));
+    }
   }
 
   /**

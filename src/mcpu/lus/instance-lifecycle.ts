@@ -24,7 +24,7 @@ import {
   type Level,
 } from '../../locking/index.js';
 import type { Proc } from '../../sim/ports.js';
-import { ECODE_EXISTS, ECODE_INVAL, ECODE_NORES, ECODE_STATE, ECODE_TEMP_NORES, LOCKS_REPLACE } from '../constants.js';
+import { ECODE_EXISTS, ECODE_INVAL, ECODE_NORES, ECODE_STATE, ECODE_TEMP_NORES } from '../constants.js';
 import { copyLockList, expandNodeName, LogicalUnit } from '../logical-unit.js';
 
 /** The cluster-wide default iallocator (`cluster.default_iallocator`). */
@@ -162,16 +162,11 @@ export class LUInstanceRemove extends LogicalUnit {
   static override readonly REQ_BGL = false;
 
   override expandNames(): void {
-    this.expandAndLockInstance();
-    this.neededLocks?.set(LEVEL_NODE, []);
-    this.neededLocks?.set(LEVEL_NODE_RES, []);
-    this.recalculateLocks.set(LEVEL_NODE, LOCKS_REPLACE);
+    this.expandAndLockInstanceAndNodes();
   }
 
   override declareLocks(level: Level): void {
-    if (level === LEVEL_NODE) this.lockInstancesNodes();
-    else if (level === LEVEL_NODE_RES)
-      this.neededLocks?.set(LEVEL_NODE_RES, copyLockList(this.neededLocks.get(LEVEL_NODE)));
+    this.declareInstanceNodeLocks(level);
   }
 
   *exec(): Proc<unknown> {

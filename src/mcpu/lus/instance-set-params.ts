@@ -11,10 +11,10 @@
  * Result (`TSetParamsResult`): `[["disk/<i>", "add:size=<MiB>,mode=rw"], ["disk/<i>", "remove"]]`.
  */
 import { OpPrereqError, pyAssert } from '../../jqueue/errors.js';
-import { LEVEL_NODE, LEVEL_NODE_RES, type Level } from '../../locking/index.js';
+import type { Level } from '../../locking/index.js';
 import type { Proc } from '../../sim/ports.js';
-import { ECODE_INVAL, LOCKS_REPLACE } from '../constants.js';
-import { copyLockList, LogicalUnit } from '../logical-unit.js';
+import { ECODE_INVAL } from '../constants.js';
+import { LogicalUnit } from '../logical-unit.js';
 
 /** `constants.DDM_ADD` / `DDM_REMOVE`. */
 export const DDM_ADD = 'add';
@@ -50,16 +50,11 @@ export class LUInstanceSetParams extends LogicalUnit {
   }
 
   override expandNames(): void {
-    this.expandAndLockInstance();
-    this.neededLocks?.set(LEVEL_NODE, []);
-    this.neededLocks?.set(LEVEL_NODE_RES, []);
-    this.recalculateLocks.set(LEVEL_NODE, LOCKS_REPLACE);
+    this.expandAndLockInstanceAndNodes();
   }
 
   override declareLocks(level: Level): void {
-    if (level === LEVEL_NODE) this.lockInstancesNodes();
-    else if (level === LEVEL_NODE_RES)
-      this.neededLocks?.set(LEVEL_NODE_RES, copyLockList(this.neededLocks.get(LEVEL_NODE)));
+    this.declareInstanceNodeLocks(level);
   }
 
   // biome-ignore lint/correctness/useYield: synchronous checks; the port is a Proc.
