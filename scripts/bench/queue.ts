@@ -10,6 +10,7 @@
  *
  * Runs in `hash` trace mode, as searches do. The runner writes `reports/bench/queue.json`.
  */
+import { startEscalation } from '../../scenarios/ganeti/escalation.js';
 import { MemoryCluster } from '../../src/cluster/memory-cluster.js';
 import type { OpInput } from '../../src/jqueue/opcode.js';
 import type { Proc } from '../../src/sim/ports.js';
@@ -32,37 +33,14 @@ function timed(fn: () => Omit<Run, 'wallMs'>): Run {
 
 function escalation(): Omit<Run, 'wallMs'> & { attempts: number; finalPriority: unknown } {
   const sim = Simulation.create({ seed: 5, trace: 'hash', budget: { maxSteps: 10_000_000, maxTimeUs: 24 * HOUR_US } });
-  const cluster = MemoryCluster.create(sim, { workers: 2 });
-  let attempts = 0;
-  let finalPriority: unknown = null;
-  sim.trace.observe((r) => {
-    if (r.kind === 'lock.acquire' && r.subject === 'node/node1') attempts++;
-  });
-  sim.spawn('client', function* (): Proc<void> {
-    const holder = yield* cluster.submitOpcode({
-      OP_ID: 'OP_TEST_DELAY',
-      duration: 12 * 3600,
-      on_master: false,
-      on_nodes: ['node1'],
-    });
-    yield* sim.sleep(1_000_000);
-    const waiter = yield* cluster.submitOpcode({
-      OP_ID: 'OP_TEST_DELAY',
-      duration: 1,
-      on_master: false,
-      on_nodes: ['node1'],
-    });
-    yield* cluster.waitForJob(waiter);
-    yield* cluster.waitForJob(holder);
-    finalPriority = (yield* cluster.queryJobs([waiter], ['oppriority']))[0]?.[0];
-  });
+  const out = startEscalation(sim);
   const r = sim.run();
   return {
     virtualHours: Math.round((r.timeUs / HOUR_US) * 1000) / 1000,
     steps: r.steps,
     outcome: r.outcome.kind,
-    attempts: attempts - 1,
-    finalPriority,
+    attempts: out.acquires.length - 1,
+    finalPriority: out.finalPriority,
   };
 }
 

@@ -6,52 +6,24 @@
  * virtual time: the real job queue, processor, lock manager and the 130-step strategy with jitter.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../../src/cluster/memory-cluster.js';
+import { ESCALATION_HOLD_HOURS, startEscalation } from '../../../scenarios/ganeti/escalation.js';
 import { TIMEOUT_PER_ATTEMPT } from '../../../src/mcpu/lock-timeout.js';
-import type { Proc } from '../../../src/sim/ports.js';
 import { Simulation } from '../../../src/sim/simulation.js';
-import type { TraceRecord } from '../../../src/sim/trace.js';
 
 const HOUR_US = 3600 * 1_000_000;
 
 describe('lock-timeout escalation through the job queue', () => {
   it('a job blocked by a 12-hour lock holder escalates 0 -> -20 one step per exhausted schedule (about 10 h), then acquires blocking at -20 when the holder releases', () => {
     const sim = Simulation.create({ seed: 5, strategy: { kind: 'fifo' }, budget: { maxTimeUs: 24 * HOUR_US } });
-    const cluster = MemoryCluster.create(sim, { workers: 2 });
-    const acquires: TraceRecord[] = [];
-    let acquiredAt = -1;
-    sim.trace.observe((r) => {
-      if (r.subject !== 'node/node1') return;
-      if (r.kind === 'lock.acquire') acquires.push(r);
-      if (r.kind === 'lock.acquired' && acquires.length > 1) acquiredAt = r.time;
-    });
-    const out: { holder?: string | null; waiter?: string | null; prio?: unknown } = {};
-    sim.spawn('client', function* (): Proc<void> {
-      const holder = yield* cluster.submitOpcode({
-        OP_ID: 'OP_TEST_DELAY',
-        duration: 12 * 3600,
-        on_master: false,
-        on_nodes: ['node1'],
-      });
-      yield* sim.sleep(1_000_000);
-      const waiter = yield* cluster.submitOpcode({
-        OP_ID: 'OP_TEST_DELAY',
-        duration: 1,
-        on_master: false,
-        on_nodes: ['node1'],
-      });
-      out.waiter = yield* cluster.waitForJob(waiter);
-      out.holder = yield* cluster.waitForJob(holder);
-      out.prio = (yield* cluster.queryJobs([waiter], ['oppriority']))[0]?.[0];
-    });
+    const out = startEscalation(sim);
     const result = sim.run();
     expect(result.outcome.kind).not.toBe('budget');
     expect(out.holder).toBe('success');
     expect(out.waiter).toBe('success');
-    expect(out.prio).toEqual([-20]);
+    expect(out.finalPriority).toEqual([-20]);
 
     // The holder's one acquire, then the waiter's attempts.
-    const attempts = acquires
+    const attempts = out.acquires
       .slice(1)
       .map((r) => ({ time: r.time, prio: Number(r.fields[1]), timeout: Number(r.fields[2]) }));
     const timed = attempts.filter((a) => a.timeout !== -1);
@@ -70,6 +42,6 @@ describe('lock-timeout escalation through the job queue', () => {
     expect(reached / HOUR_US).toBeGreaterThan(9.5);
     expect(reached / HOUR_US).toBeLessThan(10.5);
     // The blocking acquire is granted the moment the holder's 12 hours are over.
-    expect(acquiredAt).toBe(12 * HOUR_US);
+    expect(out.acquiredAtUs).toBe(ESCALATION_HOLD_HOURS * HOUR_US);
   });
 });
