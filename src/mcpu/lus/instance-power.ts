@@ -49,7 +49,8 @@ export class LUInstanceStartup extends LogicalUnit {
   }
 }
 
-export class LUInstanceShutdown extends LogicalUnit {
+/** Shutdown and reboot: the instance lock only, and its primary node must be online. */
+abstract class InstanceOnPrimaryLU extends LogicalUnit {
   static override readonly REQ_BGL = false;
 
   override expandNames(): void {
@@ -60,7 +61,9 @@ export class LUInstanceShutdown extends LogicalUnit {
   override *checkPrereq(): Proc<void> {
     checkPrimaryOnline(this, this.op.instance_name as string);
   }
+}
 
+export class LUInstanceShutdown extends InstanceOnPrimaryLU {
   *exec(): Proc<unknown> {
     const name = this.op.instance_name as string;
     this.cfg.setInstanceAdminState(name, 'down');
@@ -77,18 +80,7 @@ export class LUInstanceShutdown extends LogicalUnit {
   }
 }
 
-export class LUInstanceReboot extends LogicalUnit {
-  static override readonly REQ_BGL = false;
-
-  override expandNames(): void {
-    this.expandAndLockInstance();
-  }
-
-  // biome-ignore lint/correctness/useYield: synchronous checks; the port is a Proc.
-  override *checkPrereq(): Proc<void> {
-    checkPrimaryOnline(this, this.op.instance_name as string);
-  }
-
+export class LUInstanceReboot extends InstanceOnPrimaryLU {
   *exec(): Proc<unknown> {
     const name = this.op.instance_name as string;
     const inst = this.cfg.getInstanceInfo(name);
