@@ -25,6 +25,13 @@ import { executeRun, type RunInput, type RunReport } from './run.js';
 export interface ExhaustiveOptions {
   /** Largest number of preemptions a schedule may have. */
   readonly preemptionBound: number;
+  /**
+   * Largest number of choices other than the default a schedule may have, preemptive or not
+   * (delay bounding, Emmi, Qadeer and Rakamaric, POPL 2011). A preemption bound alone leaves
+   * every choice at a blocking point free, a space too large to finish even at bound 0; a delay
+   * bound of d leaves about (decisions x threads)^d schedules. Unbounded when absent.
+   */
+  readonly delayBound?: number;
   /** Stop after this many executions (the result then says the space was not exhausted). */
   readonly maxExecutions: number;
   readonly reduction: boolean;
@@ -102,11 +109,18 @@ export function exploreExhaustively<P>(
     const choices = report.result.choices;
     const decisions = report.result.decisions ?? [];
     const preemptionsBefore: number[] = [];
+    const delaysBefore: number[] = [];
     let count = 0;
+    let delays = 0;
     for (let j = 0; j < decisions.length; j++) {
       preemptionsBefore.push(count);
-      if ((choices[j] ?? 0) !== 0 && decisions[j]?.continuable) count++;
+      delaysBefore.push(delays);
+      if ((choices[j] ?? 0) !== 0) {
+        delays++;
+        if (decisions[j]?.continuable) count++;
+      }
     }
+    const delayBound = opts.delayBound ?? Number.POSITIVE_INFINITY;
 
     let sleep: Segment[] = [];
     const start = item.prefix.length;
@@ -133,7 +147,7 @@ export function exploreExhaustively<P>(
           continue;
         }
         const preemptions = (preemptionsBefore[j] ?? 0) + (d.continuable ? 1 : 0);
-        if (preemptions > opts.preemptionBound) continue;
+        if (preemptions > opts.preemptionBound || (delaysBefore[j] ?? 0) + 1 > delayBound) continue;
         stack.push({ prefix: [...choices.slice(0, j), a], sleep });
       }
       if (opts.reduction) sleep = sleep.filter((s) => commute(s, taken));

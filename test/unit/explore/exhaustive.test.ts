@@ -135,6 +135,65 @@ describe('exhaustive exploration', () => {
     );
   });
 
+  /** The schedules (choice lists) an exploration runs, as strings. */
+  const schedulesRun = (program: Program, bounds: { preemptionBound: number; delayBound?: number }) => {
+    const seen: string[] = [];
+    const r = exploreExhaustively(cellsScenario(program, []), input(program), MutantSet.none, {
+      ...bounds,
+      maxExecutions: 5_000,
+      reduction: false,
+      onExecution: (report) => seen.push(report.result.choices.join(',')),
+    });
+    return { r, seen };
+  };
+
+  it('with a delay bound of 0 it runs the default schedule alone; with d it runs none with more than d other choices', () => {
+    const program: Program = [
+      [0, 1],
+      [1, 0],
+      [2, 2],
+    ];
+    expect(schedulesRun(program, { preemptionBound: 100, delayBound: 0 }).r).toMatchObject({
+      executions: 1,
+      exhausted: true,
+    });
+    for (const d of [1, 2]) {
+      const { r, seen } = schedulesRun(program, { preemptionBound: 100, delayBound: d });
+      expect(r.exhausted).toBe(true);
+      const delays = seen.map((s) => s.split(',').filter((c) => c !== '' && c !== '0').length);
+      expect(Math.max(...delays)).toBe(d);
+    }
+  });
+
+  it('property: a delay-bounded search runs exactly the schedules of the full search that have at most d non-default choices', () => {
+    fc.assert(
+      fc.property(programArb, fc.integer({ min: 0, max: 2 }), (program, d) => {
+        const full = schedulesRun(program, { preemptionBound: 100 });
+        const bounded = schedulesRun(program, { preemptionBound: 100, delayBound: d });
+        expect(full.r.exhausted && bounded.r.exhausted).toBe(true);
+        const within = full.seen.filter((s) => s.split(',').filter((c) => c !== '' && c !== '0').length <= d);
+        expect([...bounded.seen].sort()).toEqual([...within].sort());
+      }),
+      { numRuns: 40, seed: 12 },
+    );
+  });
+
+  it('finds the lost update of two read-yield-write threads at a delay bound of 1, not 0', () => {
+    const program: Program = [[0], [0]];
+    // t0 reads, t1 reads and writes 3*1+2, t0 writes 3*1+1 over it: one step off the default.
+    const run = (delayBound: number) =>
+      exploreExhaustively(cellsScenario(program, [], '4,1,1'), input(program), MutantSet.none, {
+        preemptionBound: 100,
+        delayBound,
+        maxExecutions: 100,
+        reduction: true,
+      });
+    expect(run(0)).toMatchObject({ executions: 1, exhausted: true, failure: null });
+    const r1 = run(1);
+    expect(r1.failure?.finding?.property).toBe('bad-final');
+    expect(r1.failure?.result.preemptions).toBe(1);
+  });
+
   it('threads on disjoint cells need a single execution with reduction and several without', () => {
     const program: Program = [[0], [1], [2]];
     const count = (reduction: boolean) =>
