@@ -18,6 +18,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { exploreExhaustively } from './exhaustive.js';
 import { type ReplayFile, serializeReplay } from './replay-file.js';
 import { executeRun, type RunInput, type RunReport } from './run.js';
+import { runArbitrary } from './run-arbitrary.js';
 import { scenarioHash } from './scenario-hash.js';
 import { type Schedule, scheduleArbitrary } from './schedule.js';
 
@@ -65,10 +66,10 @@ export interface FoundRecord {
 
 /**
  * Executions spent, after shrinking, on looking for a schedule of the shrunk parameters with
- * fewer preemptions (iterative context bounding, as CHESS does).
+ * fewer preemptions (delay and context bounding, see `fewestPreemptions`).
  */
 const PREEMPTION_SEARCH_EXECUTIONS = 1_500;
-/** Bounds the budget above is shared between at most (0, 1, 2, 3 preemptions). */
+/** Bounds the budget above is shared between at most (0, 1, 2, 3), two passes each. */
 const PREEMPTION_SEARCH_BOUNDS = 4;
 
 /** Executions a search spends on shrinking one finding at most (see `searchRun`). */
@@ -100,7 +101,7 @@ function arbitraryFor(spec: RunSpec): fc.Arbitrary<Generated> {
           const on = new Set(sc.features);
           return fc.tuple(fc.constant(sc.features), sc.params(on), sc.faults(on));
         })();
-  return fc.tuple(schedule, seed, world);
+  return runArbitrary(schedule, seed, world);
 }
 
 function replayPathFor(spec: RunSpec, run: number): string | null {
@@ -251,8 +252,15 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
 /**
  * Shrinking removes preemptions one at a time and can stop at a local minimum: a schedule where
  * no single preemption can go, though a different schedule needs fewer. With parameters and
- * faults already small, bounded exhaustive exploration at 0, 1, 2... preemptions finds the
- * failing schedule with the fewest preemptions (up to the reduction and the execution budget).
+ * faults already small, bounded exhaustive exploration finds a failing schedule with fewer
+ * preemptions (up to the reduction and the execution budget). At each bound b = 0, 1, 2... it
+ * tries two passes:
+ *
+ * - delay bounding: at most b choices other than the default, preemptive or not. It covers
+ *   every schedule a step or two away from the default one in a few hundred executions, and
+ *   most ordering bugs need no more;
+ * - context bounding: at most b preemptions, every choice at a blocking point free, for bugs
+ *   that need few preemptions but many such choices.
  */
 function fewestPreemptions(spec: RunSpec, g: Generated, target: { kind: string; property: string }): Generated {
   const [schedule, seed, world] = g;
@@ -262,14 +270,19 @@ function fewestPreemptions(spec: RunSpec, g: Generated, target: { kind: string; 
     { seed, params, faults, schedule },
     { mutants: spec.mutants, trace: 'hash', replayChoices: schedule.recorded },
   ).result.preemptions;
+  const bounds = Math.min(current, PREEMPTION_SEARCH_BOUNDS);
+  const passes: { preemptionBound: number; delayBound?: number }[] = [];
+  for (let b = 0; b < bounds; b++) passes.push({ preemptionBound: b, delayBound: b }, { preemptionBound: b });
   let budget = PREEMPTION_SEARCH_EXECUTIONS;
-  for (let bound = 0; bound < current && budget > 0; bound++) {
-    // Each bound gets a share: a schedule space too large to finish at one bound must not use up
-    // the budget before the next bound, whose depth-first search often fails within a few runs.
-    const share = Math.ceil(PREEMPTION_SEARCH_EXECUTIONS / Math.min(current, PREEMPTION_SEARCH_BOUNDS));
+  for (const [i, pass] of passes.entries()) {
+    if (budget <= 0) break;
+    // Each pass gets a share of what is left: a space too large to finish at one bound must not
+    // use up the budget before the next, whose depth-first search often fails within a few runs,
+    // and what a pass that finishes early leaves goes to the passes after it.
+    const share = Math.ceil(budget / (passes.length - i));
     const x = exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
-      preemptionBound: bound,
-      maxExecutions: Math.min(share, budget),
+      ...pass,
+      maxExecutions: share,
       reduction: true,
     });
     budget -= x.executions;
