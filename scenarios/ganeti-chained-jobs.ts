@@ -20,6 +20,7 @@ const SHAPE: WorkloadShape = {
   // One worker processes one job at a time: the dependency manager's races need two.
   workers: { min: 2, max: 4 },
   submissions: { min: 1, max: 3 },
+  chainMin: 2,
   chainMax: 3,
   opsPerJob: { min: 1, max: 1 },
   gridUs: 100_000,

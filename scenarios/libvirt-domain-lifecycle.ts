@@ -37,6 +37,7 @@ import { renewalFailUs } from '../src/lockd/sanlock-daemon.js';
 import type { FaultPlan } from '../src/sim/faults.js';
 import type { Proc } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
+import { listOf } from './list-arbitrary.js';
 import type { BuildInput, Scenario, ScenarioInstance } from './scenario.js';
 
 export type LifecycleOpKind =
@@ -188,12 +189,10 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LifecycleParams> {
       // Two disks of one domain never share an image (libvirt refuses a source used twice).
       disks: fc.uniqueArray(disk, { minLength: 1, maxLength: 2, selector: (d) => d.image }),
       // Every domain starts first; the rest is shuffled in time.
-      ops: fc
-        .array(op, { maxLength: 4 })
-        .map((ops) => [
-          { atUs: 0, kind: 'start' as const, arg: 0, fail: false },
-          ...[...ops].sort((a, b) => a.atUs - b.atUs),
-        ]),
+      ops: listOf(op, { maxLength: 4 }).map((ops) => [
+        { atUs: 0, kind: 'start' as const, arg: 0, fail: false },
+        ...[...ops].sort((a, b) => a.atUs - b.atUs),
+      ]),
     });
     const fault = fc.record({
       atUs: gridTime(20),
@@ -204,8 +203,8 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LifecycleParams> {
     return fc.record({
       lockManager,
       images: fc.constant(images),
-      domains: fc.array(domain, { minLength: 1, maxLength: 4 }),
-      faults: faultKinds.length > 0 ? fc.array(fault, { maxLength: 3 }) : fc.constant([]),
+      domains: listOf(domain, { minLength: 1, maxLength: 4 }),
+      faults: faultKinds.length > 0 ? listOf(fault, { maxLength: 3 }) : fc.constant([]),
     });
   });
 }

@@ -33,6 +33,7 @@ import {
 import type { FaultPlan } from '../src/sim/faults.js';
 import type { Proc } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
+import { listOf } from './list-arbitrary.js';
 import type { BuildInput, Scenario, ScenarioInstance } from './scenario.js';
 
 export interface LockStep {
@@ -127,8 +128,8 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LockSetParams> {
       return fc.record({
         instances: fc.constant(instances),
         nodes: fc.constant(nodes),
-        jobs: fc.array(job, { minLength: 1, maxLength: 5 }),
-        adders: on.has('adder') ? fc.array(adder, { maxLength: 2 }) : fc.constant([]),
+        jobs: listOf(job, { minLength: 1, maxLength: 5 }),
+        adders: on.has('adder') ? listOf(adder, { maxLength: 2 }) : fc.constant([]),
       });
     });
 }

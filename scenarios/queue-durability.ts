@@ -35,6 +35,7 @@ import type { MutantSet } from '../src/mutants/registry.js';
 import { applyFaultPlan, type FaultPlan } from '../src/sim/faults.js';
 import type { Proc, ProcessRef } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
+import { listOf } from './list-arbitrary.js';
 import type { BuildInput, Scenario, ScenarioInstance } from './scenario.js';
 
 export const NODES = ['node1', 'node2', 'node3'] as const;
@@ -149,7 +150,7 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<QueueDurabilityParams>
         fc.record({ many: fc.constant(false), jobs: fc.tuple(job), gapUs: gap }),
         fc.record({
           many: fc.constant(true),
-          jobs: fc.array(job, { minLength: 1, maxLength: 2 }),
+          jobs: listOf(job, { minLength: 1, maxLength: 2 }),
           gapUs: gap,
         }),
       )
@@ -161,10 +162,10 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<QueueDurabilityParams>
     readd: on.has('readd') ? fc.boolean() : fc.constant(false),
     mcpu: on.has('mcpu') ? fc.boolean() : fc.constant(false),
     workload: fc.record({
-      submissions: fc.array(submission, { minLength: 1, maxLength: 3 }),
+      submissions: listOf(submission, { minLength: 1, maxLength: 3 }),
       archive: on.has('job:archive') ? fc.boolean() : fc.constant(false),
     }),
-    faults: fault ? fc.array(fault, { maxLength: 3 }) : fc.constant([]),
+    faults: fault ? listOf(fault, { maxLength: 3 }) : fc.constant([]),
     // Rarely on: a lost message reshuffles every later draw of the run, so a counterexample with
     // message loss hardly shrinks (each smaller candidate loses other messages).
     rpcLossPerMille: on.has('fault:rpc-loss')

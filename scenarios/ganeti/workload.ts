@@ -24,6 +24,7 @@ import type { MutantName } from '../../src/mutants/registry.js';
 import type { FaultPlan } from '../../src/sim/faults.js';
 import type { Proc } from '../../src/sim/ports.js';
 import type { SimWorld } from '../../src/sim/world.js';
+import { listOf } from '../list-arbitrary.js';
 import type { BuildInput, Scenario, ScenarioInstance } from '../scenario.js';
 
 export const OP_KINDS = [
@@ -155,6 +156,8 @@ export interface WorkloadShape {
   readonly submissions: { readonly min: number; readonly max: number };
   /** Longest chain (1: no chains). */
   readonly chainMax: number;
+  /** Shortest chain while chains are switched on (default 1: single jobs too). */
+  readonly chainMin?: number;
   readonly opsPerJob: { readonly min: number; readonly max: number };
   /** Arrival times are multiples of this (coinciding arrivals exercise ordering). */
   readonly gridUs: number;
@@ -193,22 +196,25 @@ export function paramsArbitrary(shape: WorkloadShape, on: ReadonlySet<string>): 
           { freq: 3 },
         );
   const job: fc.Arbitrary<JobSpec> = fc.record({
-    ops: fc.array(op, { minLength: shape.opsPerJob.min, maxLength: shape.opsPerJob.max }),
+    ops: listOf(op, { minLength: shape.opsPerJob.min, maxLength: shape.opsPerJob.max }),
     priority: fc.constantFrom(...shape.priorities),
     accept: fc.constantFrom(...STATUS_SETS),
     action,
   });
   const chainMax = on.has('chain') ? shape.chainMax : 1;
+  const chainMin = Math.min(shape.chainMin ?? 1, chainMax);
   const submission: fc.Arbitrary<Submission> = fc.record({
     atUs: fc.integer({ min: 0, max: shape.gridSlots }).map((n) => n * shape.gridUs),
-    jobs: fc.array(job, { minLength: 1, maxLength: chainMax }),
+    jobs: listOf(job, { minLength: chainMin, maxLength: chainMax }),
   });
   return fc.record({
     nodes: fc.integer(shape.nodes),
     instances: fc.integer(shape.instances),
     workers: fc.integer(shape.workers),
-    coarseWork: fc.boolean(),
-    submissions: fc.array(submission, { minLength: shape.submissions.min, maxLength: shape.submissions.max }),
+    // Shrinks toward coarse work: uniform step times make the smallest counterexample easy to
+    // read, and the events that coincide in it let an ordering bug show with fewer preemptions.
+    coarseWork: fc.boolean().map((drawn) => !drawn),
+    submissions: listOf(submission, { minLength: shape.submissions.min, maxLength: shape.submissions.max }),
   });
 }
 
