@@ -72,6 +72,11 @@ program
     nonNegativeInt('--preemptions'),
   )
   .option(
+    '--delays <n>',
+    'exhaustive: largest number of choices other than the default per schedule, preemptive or not (default: no bound)',
+    nonNegativeInt('--delays'),
+  )
+  .option(
     '--max-executions <n>',
     'exhaustive: executions per run before giving up (default 500)',
     positiveInt('--max-executions'),

@@ -72,6 +72,7 @@ export interface SearchSummary {
 
 export interface SearchExploration {
   readonly preemptionBound: number;
+  readonly delayBound?: number;
   readonly maxExecutions: number;
   /** Runs whose every schedule within the bound was tried. */
   readonly runsExhausted: number;

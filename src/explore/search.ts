@@ -29,6 +29,8 @@ export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['random', 'pct', 's
 export interface ExhaustiveLimits {
   /** Largest number of preemptions a schedule may have (context bounding). */
   readonly preemptionBound: number;
+  /** Largest number of non-default choices a schedule may have (delay bounding); none if absent. */
+  readonly delayBound?: number;
   /** Executions allowed per run; a run that needs more reports its space as not exhausted. */
   readonly maxExecutions: number;
 }
@@ -189,9 +191,10 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
       return executeRun(spec.scenario, { seed, params, faults, schedule: s }, { mutants: spec.mutants, trace: 'hash' });
     };
     const paramsCandidate = target !== null && schedule === current;
-    const explore = (preemptionBound: number, maxExecutions: number) => {
+    const explore = (maxExecutions: number) => {
       const x = exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
-        preemptionBound,
+        preemptionBound: limits.preemptionBound,
+        delayBound: limits.delayBound,
         maxExecutions,
         reduction: true,
       });
@@ -201,7 +204,7 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
     let report: RunReport;
     if (spec.strategy === 'exhaustive' && target === null) {
       // The generated run: every schedule within the bound, until one fails.
-      const x = explore(limits.preemptionBound, limits.maxExecutions);
+      const x = explore(limits.maxExecutions);
       exploration ??= { executions: x.executions, exhausted: x.exhausted, pruned: x.pruned };
       coverage ??= x.coverage;
       if (!x.failure) return true;
@@ -216,7 +219,7 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
     // shrinking could wander between equivalent schedules forever. Only the same kind of
     // failure counts.
     if (paramsCandidate && !sameBug(report.finding) && spec.strategy === 'exhaustive') {
-      const x = explore(limits.preemptionBound, SHRINK_EXHAUSTIVE_EXECUTIONS);
+      const x = explore(SHRINK_EXHAUSTIVE_EXECUTIONS);
       if (x.failure) report = x.failure;
     }
     for (let k = 1; paramsCandidate && !sameBug(report.finding) && k <= SHRINK_ALTERNATIVES; k++) {

@@ -35,11 +35,16 @@ describe('gnt-sim input errors exit 2 with a one-line reason', () => {
     expectUsageError(gntSim('search', '--runs', 'ten'), /--runs must be a positive integer/));
   it('an unknown strategy', () =>
     expectUsageError(gntSim('search', '--strategy', 'psychic'), /Allowed choices are random, pct, swarm, exhaustive/));
-  it('an exhaustive bound without the exhaustive strategy', () =>
-    expectUsageError(
-      gntSim('search', '--preemptions', '3'),
-      /--preemptions and --max-executions apply only to --strategy exhaustive/,
-    ));
+  it('an exhaustive bound without the exhaustive strategy', () => {
+    for (const flag of ['--preemptions', '--delays', '--max-executions']) {
+      expectUsageError(
+        gntSim('search', flag, '3'),
+        /--preemptions, --delays and --max-executions apply only to --strategy exhaustive/,
+      );
+    }
+  });
+  it('a negative delay bound', () =>
+    expectUsageError(gntSim('search', '--strategy', 'exhaustive', '--delays', '-1'), /--delays must be/));
   it('an unknown mutant', () =>
     expectUsageError(gntSim('search', '--mutant', 'no-such-bug'), /unknown mutant "no-such-bug"/));
   it('a malformed shard', () => expectUsageError(gntSim('search', '--shard', '3/2'), /--shard must be i\/n/));

@@ -22,6 +22,7 @@ interface ShardSummary {
   durationMs: number;
   exploration?: {
     preemptionBound: number;
+    delayBound?: number;
     maxExecutions: number;
     runsExhausted: number;
     executions: number;
@@ -53,7 +54,9 @@ export function mergeSummaries(paths: readonly string[]): ShardSummary {
       s.seed,
       [...s.mutants].sort(),
       s.keepGoing,
-      s.exploration ? [s.exploration.preemptionBound, s.exploration.maxExecutions] : null,
+      s.exploration
+        ? [s.exploration.preemptionBound, s.exploration.delayBound ?? null, s.exploration.maxExecutions]
+        : null,
     ]);
   for (const [i, p] of parts.entries()) {
     if (key(p) !== key(first)) {
@@ -111,6 +114,7 @@ function mergeExploration(parts: readonly ShardSummary[]): NonNullable<ShardSumm
   const first = xs[0] as NonNullable<ShardSummary['exploration']>;
   return {
     preemptionBound: first.preemptionBound,
+    ...(first.delayBound !== undefined ? { delayBound: first.delayBound } : {}),
     maxExecutions: first.maxExecutions,
     runsExhausted: xs.reduce((n, x) => n + x.runsExhausted, 0),
     executions: xs.reduce((n, x) => n + x.executions, 0),

@@ -31,6 +31,7 @@ export interface SearchCliOptions {
   readonly scenarioFile?: string;
   readonly keepGoing: boolean;
   readonly preemptions?: number;
+  readonly delays?: number;
   readonly maxExecutions?: number;
 }
 
@@ -56,12 +57,13 @@ export async function runSearchCommand(
   if (!(SEARCH_STRATEGIES as readonly string[]).includes(o.strategy)) {
     throw new UsageError(`--strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got "${o.strategy}"`);
   }
-  const exhaustiveFlags = o.preemptions !== undefined || o.maxExecutions !== undefined;
+  const exhaustiveFlags = o.preemptions !== undefined || o.delays !== undefined || o.maxExecutions !== undefined;
   if (exhaustiveFlags && o.strategy !== 'exhaustive') {
-    throw new UsageError('--preemptions and --max-executions apply only to --strategy exhaustive');
+    throw new UsageError('--preemptions, --delays and --max-executions apply only to --strategy exhaustive');
   }
   const exhaustive: ExhaustiveLimits = {
     preemptionBound: o.preemptions ?? DEFAULT_EXHAUSTIVE_LIMITS.preemptionBound,
+    ...(o.delays !== undefined ? { delayBound: o.delays } : {}),
     maxExecutions: o.maxExecutions ?? DEFAULT_EXHAUSTIVE_LIMITS.maxExecutions,
   };
   for (const m of o.mutant) if (!isMutantName(m)) throw new UsageError(`unknown mutant "${m}" (see gnt-sim mutants)`);
@@ -83,7 +85,7 @@ export async function runSearchCommand(
         `${o.time ? `${o.time} s` : `${runs} runs`}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ` +
         `workers ${o.workers}, mutants ${mutants.list().join(',') || 'none'}` +
         (o.strategy === 'exhaustive'
-          ? `, at most ${exhaustive.preemptionBound} preemptions and ${exhaustive.maxExecutions} executions per run`
+          ? `, at most ${boundsText(exhaustive)} and ${exhaustive.maxExecutions} executions per run`
           : ''),
     );
   }
@@ -139,13 +141,20 @@ export function summaryJson(s: SearchSummary): unknown {
   };
 }
 
+/** "2 preemptions", or "2 preemptions, 1 delay" with a delay bound. */
+function boundsText(b: { readonly preemptionBound: number; readonly delayBound?: number }): string {
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const p = plural(b.preemptionBound, 'preemption');
+  return b.delayBound === undefined ? p : `${p}, ${plural(b.delayBound, 'delay')}`;
+}
+
 function printSummary(s: SearchSummary, outDir: string, out: Output): void {
   const rate = s.runsDone / Math.max(s.durationMs / 1000, 1e-3);
   const x = s.exploration;
   if (x) {
     out.line(
       `exhaustive: ${x.runsExhausted} of ${s.runsDone} runs had every schedule with at most ` +
-        `${x.preemptionBound} preemptions tried (${x.executions} executions, ${x.pruned} alternatives pruned ` +
+        `${boundsText(x)} tried (${x.executions} executions, ${x.pruned} alternatives pruned ` +
         'by sleep sets)',
     );
   }

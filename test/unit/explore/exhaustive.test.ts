@@ -232,6 +232,21 @@ describe('gnt-sim search --strategy exhaustive', () => {
     expect(f?.replay.origin.strategy).toBe('exhaustive');
   });
 
+  it('with a delay bound, exhausts more runs in fewer executions and says which bounds it used', async () => {
+    const runs = 4;
+    const plain = await search({ ...base, scenario: orderedPhilosophers as Scenario<unknown>, runs });
+    const delayed = await search({
+      ...base,
+      scenario: orderedPhilosophers as Scenario<unknown>,
+      runs,
+      exhaustive: { preemptionBound: 2, delayBound: 1, maxExecutions: 300 },
+    });
+    expect(delayed.findings).toEqual([]);
+    expect(delayed.exploration).toMatchObject({ preemptionBound: 2, delayBound: 1, maxExecutions: 300 });
+    expect(delayed.exploration?.runsExhausted).toBe(runs);
+    expect(delayed.exploration?.executions).toBeLessThan(plain.exploration?.executions ?? 0);
+  });
+
   it('reports how many runs it exhausted when ordered philosophers never deadlock', async () => {
     const s = await search({ ...base, scenario: orderedPhilosophers as Scenario<unknown>, runs: 4 });
     expect(s.findings).toEqual([]);
