@@ -79,8 +79,24 @@ export function findingOf(result: RunResult, waitFor: WaitForGraph | undefined):
         threads: [],
         objects: [...o.objects],
       };
-    case 'budget':
+    case 'budget': {
+      // Threads that wait with timeouts and retry (Ganeti's lock attempts escalate for hours of
+      // virtual time) keep a deadlocked run busy until its budget ends. A wait cycle still
+      // standing then is the finding to report, not the budget.
+      const cycle = waitFor ? cycleOf(waitFor) : undefined;
+      if (cycle) {
+        return {
+          ...base,
+          kind: 'deadlock',
+          property: 'DF',
+          message: `deadlock: ${cycle.text} (the cycle still stood when the run's ${o.limit} budget ran out)`,
+          threads: [...cycle.parties],
+          objects: [...cycle.resources],
+          cycle,
+        };
+      }
       return { ...base, kind: 'budget', property: 'budget', message: describeOutcome(o), threads: [], objects: [] };
+    }
     case 'exception':
       return {
         ...base,
