@@ -61,6 +61,27 @@ export function confInt(conf: ReadonlyMap<string, ConfValue> | null, key: string
   return v;
 }
 
+/**
+ * `require_lease_for_disks`, which both lease drivers read the same way: as set, else on when no
+ * config file was read, else the opposite of `auto_disk_leases` (automatic disk leases cover the
+ * disks, so no explicit lease is needed).
+ */
+export function leasesRequiredForDisks(conf: ReadonlyMap<string, ConfValue> | null, autoDiskLeases: boolean): boolean {
+  const set = confInt(conf, 'require_lease_for_disks');
+  return set === null ? (conf === null ? true : !autoDiskLeases) : set !== 0;
+}
+
+/** Acquire refuses a guest with read/write disks and no lease when leases are required. */
+export function checkLeasesForDisks(required: boolean, leases: number, hasRWDisks: boolean): void {
+  if (required && hasRWDisks && leases === 0) {
+    throw new VirError(
+      VirErr.CONFIG_UNSUPPORTED,
+      VirFrom.LOCKING,
+      'Read/write, exclusive access, disks were present, but no leases specified',
+    );
+  }
+}
+
 /** A shared disk mounted at `prefix` on every node that lists it. */
 export interface Mount {
   /** Absolute directory, e.g. `/var/lib/libvirt/images`. */

@@ -13,7 +13,7 @@
  * REGISTER_ONLY; `drvInit` is idempotent and a second config is ignored; `state` is ignored.
  */
 import { createHash } from 'node:crypto';
-import { confInt, confString, readConf } from './config.js';
+import { checkLeasesForDisks, confInt, confString, leasesRequiredForDisks, readConf } from './config.js';
 import {
   ACQUIRE_REGISTER_ONLY,
   ACQUIRE_RESTRICT,
@@ -85,10 +85,9 @@ export function createLockdDriver(env: DriverEnv): LockDriver {
       if (config) return; // idempotent: a second driver's config file is ignored (§7.5)
       const conf = configFile === null ? null : yield* readConf(env.storage.diskFor(configFile), configFile);
       const auto = (confInt(conf, 'auto_disk_leases') ?? 1) !== 0;
-      const require = confInt(conf, 'require_lease_for_disks');
       config = {
         autoDiskLeases: auto,
-        requireLeaseForDisks: require === null ? (conf === null ? true : !auto) : require !== 0,
+        requireLeaseForDisks: leasesRequiredForDisks(conf, auto),
         fileLockspaceDir: confString(conf, 'file_lockspace_dir'),
       };
       if (config.autoDiskLeases && config.fileLockspaceDir !== null) {
@@ -168,12 +167,7 @@ export function createLockdDriver(env: DriverEnv): LockDriver {
       checkFlags(flags, ACQUIRE_REGISTER_ONLY | ACQUIRE_RESTRICT, 'virLockManagerLockDaemonAcquire', VirFrom.LOCKING);
       const p = priv(man);
       const cfg = need();
-      if (p.resources.length === 0 && p.hasRWDisks && cfg.requireLeaseForDisks) {
-        throw err(
-          VirErr.CONFIG_UNSUPPORTED,
-          'Read/write, exclusive access, disks were present, but no leases specified',
-        );
-      }
+      checkLeasesForDisks(cfg.requireLeaseForDisks, p.resources.length, p.hasRWDisks);
       const c = yield* LockdConnection.connect(env.world, env.node);
       let leak = false;
       try {

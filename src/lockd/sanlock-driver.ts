@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Proc } from '../sim/ports.js';
-import { confInt, confString, readConf } from './config.js';
+import { checkLeasesForDisks, confInt, confString, leasesRequiredForDisks, readConf } from './config.js';
 import {
   ACQUIRE_REGISTER_ONLY,
   ACQUIRE_RESTRICT,
@@ -91,11 +91,10 @@ export function createSanlockDriver(env: DriverEnv): LockDriver {
       if (config) return;
       const conf = configFile === null ? null : yield* readConf(env.storage.diskFor(configFile), configFile);
       const auto = (confInt(conf, 'auto_disk_leases') ?? 0) !== 0;
-      const require = confInt(conf, 'require_lease_for_disks');
       const cfg: SanlockConfig = {
         autoDiskLeases: auto,
         hostId: confInt(conf, 'host_id') ?? 0,
-        requireLeaseForDisks: require === null ? (conf === null ? true : !auto) : require !== 0,
+        requireLeaseForDisks: leasesRequiredForDisks(conf, auto),
         diskLeaseDir: confString(conf, 'disk_lease_dir') ?? '/var/lib/libvirt/sanlock',
       };
       if (cfg.autoDiskLeases && cfg.hostId === 0) {
@@ -175,12 +174,7 @@ export function createSanlockDriver(env: DriverEnv): LockDriver {
       checkFlags(flags, ACQUIRE_REGISTER_ONLY | ACQUIRE_RESTRICT, 'virLockManagerSanlockAcquire', VirFrom.LOCKING);
       const p = priv(man);
       const cfg = need();
-      if (p.resources.length === 0 && p.hasRWDisks && cfg.requireLeaseForDisks) {
-        throw err(
-          VirErr.CONFIG_UNSUPPORTED,
-          'Read/write, exclusive access, disks were present, but no leases specified',
-        );
-      }
+      checkLeasesForDisks(cfg.requireLeaseForDisks, p.resources.length, p.hasRWDisks);
       if (action === LockFailureAction.RESTART || action === LockFailureAction.IGNORE) {
         throw err(
           VirErr.CONFIG_UNSUPPORTED,
