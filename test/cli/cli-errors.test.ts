@@ -1,25 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeReplay } from '../../src/explore/replay-file.js';
+import { expectUsageError, gntSim } from '../support/cli.js';
 
-const bin = new URL('../../bin/gnt-sim.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'gnt-sim-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function gntSim(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
-}
-
-/** A usage error: exit 2, a short reason on stderr, no stack trace. */
-function expectUsageError(r: ReturnType<typeof gntSim>, reason: RegExp) {
-  expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(reason);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 let replayFile = '';
 beforeAll(() => {

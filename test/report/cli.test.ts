@@ -1,24 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODELS } from '../../models/index.js';
 import { coverageDot, machineDot } from '../../src/report/machine-dot.js';
+import { expectUsageError, gntSim } from '../support/cli.js';
 
-const bin = new URL('../../bin/gnt-sim.js', import.meta.url).pathname;
 const fixture = new URL('./fixture-scenario.ts', import.meta.url).pathname;
 const dir = join('reports', 'test-report-cli');
-
-function gntSim(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
-}
-
-function expectUsageError(r: ReturnType<typeof gntSim>, reason: RegExp) {
-  expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(reason);
-  expect(r.stderr.split('\n')).toHaveLength(1);
-}
 
 beforeAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -43,11 +31,17 @@ describe('gnt-sim diagram', () => {
   });
 
   it('input errors exit 2 with one line', () => {
-    expectUsageError(gntSim('diagram', 'no-such-model'), /unknown model "no-such-model" \(models: job-status, /);
-    expectUsageError(gntSim('diagram'), /name a model or use --all/);
-    expectUsageError(gntSim('diagram', 'job-status', '--all'), /give a model or --all, not both/);
-    expectUsageError(gntSim('diagram', 'job-status', '--format', 'png'), /--format must be one of dot, svg/);
-    expectUsageError(gntSim('diagram', 'job-status', '--coverage', 'README.md'), /cannot read --coverage README.md/);
+    expectUsageError(gntSim('diagram', 'no-such-model'), /unknown model "no-such-model" \(models: job-status, /, {
+      oneLine: true,
+    });
+    expectUsageError(gntSim('diagram'), /name a model or use --all/, { oneLine: true });
+    expectUsageError(gntSim('diagram', 'job-status', '--all'), /give a model or --all, not both/, { oneLine: true });
+    expectUsageError(gntSim('diagram', 'job-status', '--format', 'png'), /--format must be one of dot, svg/, {
+      oneLine: true,
+    });
+    expectUsageError(gntSim('diagram', 'job-status', '--coverage', 'README.md'), /cannot read --coverage README.md/, {
+      oneLine: true,
+    });
   });
 });
 
@@ -94,11 +88,13 @@ describe('gnt-sim report', () => {
   });
 
   it('input errors exit 2 with one line', () => {
-    expectUsageError(gntSim('report', join(dir, 'nowhere')), /no such file or directory/);
+    expectUsageError(gntSim('report', join(dir, 'nowhere')), /no such file or directory/, { oneLine: true });
     mkdirSync(join(dir, 'empty'), { recursive: true });
-    expectUsageError(gntSim('report', join(dir, 'empty')), /has no summary.json: not a search output directory/);
+    expectUsageError(gntSim('report', join(dir, 'empty')), /has no summary.json: not a search output directory/, {
+      oneLine: true,
+    });
     writeFileSync(join(dir, 'empty', 'other.json'), '{"hello": 1}\n');
-    expectUsageError(gntSim('report', join(dir, 'empty', 'other.json')), /is not a search summary/);
+    expectUsageError(gntSim('report', join(dir, 'empty', 'other.json')), /is not a search summary/, { oneLine: true });
     expect(existsSync(join(dir, 'empty', 'index.html'))).toBe(false);
   });
 });
