@@ -104,6 +104,15 @@ function genericCheckJob(job: QueuedJob): void {
   ]);
 }
 
+/** The job ended canceled, every opcode canceled with Ganeti's "Job canceled by request". */
+function expectCanceledByRequest(job: QueuedJob): void {
+  expect(job.getInfo(['status'])).toEqual(['canceled']);
+  expect(job.getInfo(['opstatus', 'opresult'])).toEqual([
+    job.ops.map(() => 'canceled'),
+    job.ops.map(() => 'Job canceled by request'),
+  ]);
+}
+
 function dummies(n: number, extra: (i: number) => Partial<OpInput> = () => ({})): OpInput[] {
   return Array.from({ length: n }, (_, i) => dummyOp({ result: `Res${i}`, fail: false, ...extra(i) }));
 }
@@ -229,13 +238,9 @@ describe('TestJobProcessor', () => {
       const beforeProc = job.serialize();
       const opexec = fakeExecOpCode(queue, null, null);
       expect(yield* proc(sim, queue, opexec, job)).toBe(PROCESSOR_FINISHED);
-      expect(job.getInfo(['status'])).toEqual(['canceled']);
+      expectCanceledByRequest(job);
       expect(job.startTimestamp).toBeNull();
       expect(job.ops.some((o) => o.startTimestamp !== null || o.endTimestamp !== null)).toBe(false);
-      expect(job.getInfo(['opstatus', 'opresult'])).toEqual([
-        job.ops.map(() => 'canceled'),
-        job.ops.map(() => 'Job canceled by request'),
-      ]);
       expect(job.serialize()).toEqual(beforeProc);
       noUpdate(queue);
     });
@@ -254,14 +259,10 @@ describe('TestJobProcessor', () => {
       expect(yield* proc(sim, queue, opexec, job)).toBe(PROCESSOR_FINISHED);
       expectUpdate(queue, job);
       noUpdate(queue);
-      expect(job.getInfo(['status'])).toEqual(['canceled']);
+      expectCanceledByRequest(job);
       expect(job.startTimestamp).toBeNull();
       expect(job.endTimestamp).not.toBeNull();
       expect(job.ops.some((o) => o.startTimestamp !== null || o.endTimestamp !== null)).toBe(false);
-      expect(job.getInfo(['opstatus', 'opresult'])).toEqual([
-        job.ops.map(() => 'canceled'),
-        job.ops.map(() => 'Job canceled by request'),
-      ]);
     });
   });
 
@@ -287,14 +288,10 @@ describe('TestJobProcessor', () => {
       expect(yield* proc(sim, queue, opexec, job)).toBe(PROCESSOR_FINISHED);
       expectUpdate(queue, job);
       noUpdate(queue);
-      expect(job.getInfo(['status'])).toEqual(['canceled']);
+      expectCanceledByRequest(job);
       expect(job.startTimestamp).not.toBeNull();
       expect(job.endTimestamp).not.toBeNull();
       expect(job.ops.every((o) => o.startTimestamp !== null && o.endTimestamp !== null)).toBe(false);
-      expect(job.getInfo(['opstatus', 'opresult'])).toEqual([
-        job.ops.map(() => 'canceled'),
-        job.ops.map(() => 'Job canceled by request'),
-      ]);
     });
   });
 
@@ -312,13 +309,9 @@ describe('TestJobProcessor', () => {
       };
       const opexec = fakeExecOpCode(queue, before, null);
       expect(yield* proc(sim, queue, opexec, job)).toBe(PROCESSOR_FINISHED);
-      expect(job.getInfo(['status'])).toEqual(['canceled']);
+      expectCanceledByRequest(job);
       expect(job.startTimestamp).not.toBeNull();
       expect(job.endTimestamp).not.toBeNull();
-      expect(job.getInfo(['opstatus', 'opresult'])).toEqual([
-        job.ops.map(() => 'canceled'),
-        job.ops.map(() => 'Job canceled by request'),
-      ]);
     });
   });
 
@@ -334,11 +327,7 @@ describe('TestJobProcessor', () => {
       };
       const opexec = fakeExecOpCode(queue, before, null);
       expect(yield* proc(sim, queue, opexec, job)).toBe(PROCESSOR_FINISHED);
-      expect(job.getInfo(['status'])).toEqual(['canceled']);
-      expect(job.getInfo(['opstatus', 'opresult'])).toEqual([
-        job.ops.map(() => 'canceled'),
-        job.ops.map(() => 'Job canceled by request'),
-      ]);
+      expectCanceledByRequest(job);
     });
   });
 
