@@ -7,37 +7,12 @@
  * modulo the cluster size at build time) so that fast-check can shrink both independently.
  */
 import type fc from 'fast-check';
-import type { WaitForGraph } from '../src/locking/wait-for.js';
+import type { Checker } from '../src/check/checker.js';
+import type { WaitForGraph } from '../src/check/wait-for.js';
 import type { MutantName, MutantSet } from '../src/mutants/registry.js';
 import type { FaultPlan } from '../src/sim/faults.js';
-import type { Budget, RunResult } from '../src/sim/kernel.js';
-import type { TraceRecord } from '../src/sim/trace.js';
+import type { Budget } from '../src/sim/kernel.js';
 import type { SimWorld } from '../src/sim/world.js';
-
-/** Reports a broken property; the run stops with a `violation` outcome. */
-export interface CheckContext {
-  violation(property: string, message: string, objects?: readonly string[]): void;
-  now(): number;
-}
-
-/**
- * A passive observer of one run: it reads trace events as they happen and never changes the
- * system. `atEnd` runs once after the run and may report what only the end reveals
- * (liveness, "every job finished").
- */
-export interface Checker {
-  readonly name: string;
-  onEvent?(r: TraceRecord, ctx: CheckContext): void;
-  atEnd?(result: RunResult, ctx: CheckContext): void;
-  /** For model monitors: how often each transition of a model was taken in this run. */
-  coverage?(): ModelCoverage;
-}
-
-/** Transition counts of one lifecycle model, keyed `from->to` (`->to` for a creation). */
-export interface ModelCoverage {
-  readonly model: string;
-  readonly transitions: Readonly<Record<string, number>>;
-}
 
 /** What a built scenario hands back to the explorer. */
 export interface ScenarioInstance {
@@ -61,6 +36,8 @@ export interface ScenarioInstance {
    */
   onLiveness?(): void;
 }
+
+export type { CheckContext, Checker, ModelCoverage } from '../src/check/checker.js';
 
 export interface BuildInput<P> {
   readonly params: P;

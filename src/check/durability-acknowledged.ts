@@ -16,8 +16,9 @@
  * Failover relies on the replica being complete: the scenario fails over only to a master
  * candidate that missed no replication (Ganeti leaves that check to the administrator).
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { jobIdOfSubject, parseIds, parseLiveJobs } from './durability-events.js';
 
 interface NodeQueue {

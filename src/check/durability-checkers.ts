@@ -1,5 +1,5 @@
 /** The durability properties of the job queue (issue 5), as checkers over trace events. */
-import type { Checker } from '../../scenarios/scenario.js';
+import type { Checker } from './checker.js';
 import { acknowledgedJobsChecker } from './durability-acknowledged.js';
 import { finalizedJobsChecker } from './durability-finalized.js';
 import { uniqueJobIdsChecker } from './durability-job-ids.js';

@@ -9,7 +9,7 @@
  * write it to the live queue. A write or archival that a crash interrupted is not committed: the
  * new master may still see the job in its earlier state.
  */
-import type { Checker } from '../../scenarios/scenario.js';
+import type { Checker } from './checker.js';
 import { isFinalized, jobIdOfSubject, parseLiveJobs } from './durability-events.js';
 
 export function finalizedJobsChecker(): Checker {

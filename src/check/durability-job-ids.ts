@@ -4,7 +4,7 @@
  * file is not a creation); a second creation with the same id means the serial was reused and
  * the first job's file was (or will be) overwritten.
  */
-import type { Checker } from '../../scenarios/scenario.js';
+import type { Checker } from './checker.js';
 import { jobIdOfSubject } from './durability-events.js';
 
 export function uniqueJobIdsChecker(): Checker {

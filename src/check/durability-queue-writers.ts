@@ -6,8 +6,9 @@
  * under the queue directory by a process that does not hold the lock is a violation: another
  * holder may be writing the same files at that moment.
  */
-import type { Checker } from '../../scenarios/scenario.js';
+
 import { QUEUE_DIR, queuePaths } from '../jqueue/storage-paths.js';
+import type { Checker } from './checker.js';
 
 const WRITES = new Set(['disk.write', 'disk.append', 'disk.rename', 'disk.unlink']);
 

@@ -5,7 +5,7 @@
  * (the opcode processor; the opcode is the one of that job that last became `running`).
  * Recovery must turn an interrupted running opcode into `error`, never run it again.
  */
-import type { Checker } from '../../scenarios/scenario.js';
+import type { Checker } from './checker.js';
 
 export function runOnceChecker(): Checker {
   const started = new Map<string, number>();

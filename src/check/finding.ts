@@ -3,9 +3,10 @@
  * explorer can shrink toward the same kind of finding, reports can draw it, and replays can
  * compare it.
  */
-import { findWaitCycle, formatWaitCycle, type WaitForGraph } from '../locking/wait-for.js';
+
 import type { RunResult } from '../sim/kernel.js';
 import { describeOutcome } from '../sim/outcome.js';
+import { findWaitCycle, formatWaitCycle, type WaitForGraph } from './wait-for.js';
 
 /** A deadlock's cycle: `parties[i]` waits for `resources[i]`, held by (or queued ahead as) `parties[i+1]`. */
 export interface WaitCycle {

@@ -5,7 +5,7 @@
  * transitions counted for coverage.
  */
 import { MODELS } from '../../models/index.js';
-import type { Checker } from '../../scenarios/scenario.js';
+import type { Checker } from './checker.js';
 import { jqueueInvariantCheckers } from './jqueue-checkers.js';
 import { lockExclusionChecker } from './lock-exclusion.js';
 import { lockBatchChecker, lockPriorityChecker } from './lock-waiters.js';

@@ -5,7 +5,7 @@
  * only holds for runs without faults, so scenarios add it themselves.
  */
 import { jobStatusMachine, opcodeStatusMachine } from '../../models/index.js';
-import type { Checker } from '../../scenarios/scenario.js';
+import type { Checker } from './checker.js';
 import { dependencyOrderChecker } from './jqueue-dependencies.js';
 import { finalWriteChecker } from './jqueue-final-write.js';
 import { poolOrderChecker } from './jqueue-pool-order.js';

@@ -6,8 +6,9 @@
  * jobs keep theirs); the opcode's absolute dependencies come with `jqueue.exec.start` as
  * `id:status|status;id:`.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 
 const FINAL: ReadonlySet<string> = new Set(['canceled', 'success', 'error']);
 

@@ -5,8 +5,9 @@
  * finalized job, or bring an archived job's file back into the queue. Read from `jqueue.write
  * job/<id> <status> <replicated>` and `jqueue.archive job/<id>`.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 
 const FINAL: ReadonlySet<string> = new Set(['canceled', 'success', 'error']);
 

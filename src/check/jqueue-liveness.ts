@@ -5,9 +5,10 @@
  * detect, spec §6.3) never finishes. Jobs whose submission failed (`jqueue.submit.failed`) were
  * never queued and are not counted.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { RunResult } from '../sim/kernel.js';
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 
 const FINAL: ReadonlySet<string> = new Set(['canceled', 'success', 'error']);
 

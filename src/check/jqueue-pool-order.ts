@@ -6,8 +6,9 @@
  * one pool per process; a `pool.create` or the death of the process starts that process's table
  * afresh.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
 
 interface Entry {

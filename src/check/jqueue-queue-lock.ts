@@ -7,8 +7,9 @@
  * `jqueue.exec.end` (the callbacks must have released what they took), from the holders the
  * `lock.acquired` / `lock.release` events of the queue lock name.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
 
 /** Name of the job queue's lock (`QUEUE_LOCK_NAME` of `src/jqueue/job-queue.ts`). */

@@ -4,7 +4,7 @@
  * by `genericCheckers`, like every model of `models/index.ts`.
  */
 
-import type { Checker } from '../../scenarios/scenario.js';
+import type { Checker } from './checker.js';
 import { libvirtDiskWritersChecker } from './libvirt-disk-writers.js';
 import { libvirtKillBoundChecker, sanlockLeaseLossChecker } from './libvirt-kill-bound.js';
 import { libvirtLockTableChecker } from './libvirt-lock-table.js';

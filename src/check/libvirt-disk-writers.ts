@@ -15,8 +15,9 @@
  * set, and excused otherwise (libvirt behaves so by design; a search for bugs must not stop there).
  * The post-copy migration window (8 (c)) is inferred in the spec and not simulated.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { LibvirtView } from './libvirt-view.js';
 
 export interface DiskWritersOptions {

@@ -4,10 +4,11 @@
  * within `boundUs` (virtlockd: 15 ticks of 200 ms). Checked at every event and at the end of the
  * run; a run that ends before the bound has passed decides nothing.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import { LOCKD_KILL_BOUND_US } from '../lockd/constants.js';
 import type { RunResult } from '../sim/kernel.js';
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { LibvirtView } from './libvirt-view.js';
 
 export function libvirtKillBoundChecker(boundUs: number = LOCKD_KILL_BOUND_US): Checker {

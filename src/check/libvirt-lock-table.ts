@@ -8,8 +8,9 @@
  *   occurrence (one occurrence is removed per record): a faithful quirk, not a finding.
  * - `REEXEC`: a re-exec leaves the table exactly as it was.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { LibvirtView, nodeOfLabel } from './libvirt-view.js';
 
 export function libvirtLockTableChecker(): Checker {

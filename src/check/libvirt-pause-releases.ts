@@ -10,8 +10,9 @@
  * twice: the same window). A lock kept across a pause means the resume, or the migration target,
  * can never acquire: the domain never runs again.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { LibvirtView, pidOfSubject } from './libvirt-view.js';
 
 export function libvirtPauseReleasesChecker(): Checker {

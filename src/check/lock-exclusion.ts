@@ -4,8 +4,9 @@
  * live in the memory of the process that made them; when it dies they are gone, so are their
  * holders.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
 
 interface Holders {

@@ -9,8 +9,9 @@
  * `lock.error` on that lock, or the death of the thread's process. The clock of a wait that
  * began in the fault phase starts at the calm: faults may legitimately delay it until then.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
 
 export interface LockStarvationOptions {

@@ -7,8 +7,9 @@
  * - PRIO (batching): a sharer may join a shared batch only while that batch has not been woken;
  *   joining a woken batch lets it overtake the exclusive waiters queued behind the batch.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
 
 interface Waiter {

@@ -4,8 +4,9 @@
  * `[false, <message>]` per generated job, where every job id is a non-negative integer, and the
  * ids of one submission are distinct. Read from `mcpu.jobs job/<id> <json>` events.
  */
-import type { CheckContext, Checker } from '../../scenarios/scenario.js';
+
 import type { TraceRecord } from '../sim/trace.js';
+import type { CheckContext, Checker } from './checker.js';
 
 function problemOf(value: unknown): string | null {
   if (!Array.isArray(value)) return 'is not a list';

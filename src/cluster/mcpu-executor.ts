@@ -6,13 +6,14 @@
  * shape at each start: the queue's durability, not the configuration's, is what this cluster
  * exercises.
  */
+
+import { ClusterConfig, type ClusterShape } from '../config/cluster-config.js';
 import type { OpExecutorFactory } from '../jqueue/op-executor.js';
 import { LockManager } from '../locking/index.js';
 import { processorFactory } from '../mcpu/processor.js';
 import { SimulatedWork } from '../mcpu/work.js';
 import type { MutantSet } from '../mutants/registry.js';
 import type { World } from '../sim/ports.js';
-import { ClusterConfig, type ClusterShape } from './config.js';
 
 export function mcpuExecutorFactory(shape: ClusterShape, mutants: MutantSet): (world: World) => OpExecutorFactory {
   return (world) => {

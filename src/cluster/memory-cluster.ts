@@ -14,6 +14,7 @@
  * waiter blocked, and the run ends as a deadlock whose cycle the wait-for graph names.
  */
 
+import { ClusterConfig, type ClusterShape } from '../config/cluster-config.js';
 import { JOBS_FINALIZED, type JobStatus } from '../jqueue/constants.js';
 import { type JobQueryRow, JobQueue } from '../jqueue/job-queue.js';
 import { type JobStore, MemoryJobStore, type OpenedQueue } from '../jqueue/job-store.js';
@@ -35,7 +36,6 @@ import { processorFactory } from '../mcpu/processor.js';
 import { SimulatedWork, type WorkProfiles } from '../mcpu/work.js';
 import { MutantSet } from '../mutants/registry.js';
 import type { Condition, Proc, Runtime, SpawnOptions, ThreadRef } from '../sim/ports.js';
-import { ClusterConfig, type ClusterShape } from './config.js';
 
 export interface MemoryClusterOptions {
   /** The configuration to start from (copied), or a shape to build one; default 5 nodes, 4 instances. */

@@ -14,6 +14,7 @@ export * from './op-exec-callbacks.js';
 export * from './op-exec-context.js';
 export * from './op-executor.js';
 export * from './opcode.js';
+export * from './processor-queue.js';
 export * from './queued-job.js';
 export * from './queued-opcode.js';
 export * from './recovery.js';

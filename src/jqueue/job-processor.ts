@@ -1,27 +1,8 @@
-/**
- * `_JobProcessor` (spec §5.5): runs at most one opcode of a job per call, then tells the worker
- * what to do with the job: `FINISHED` (notify dependents), `DEFER` (back into the worker pool) or
- * `WAITDEP` (the dependency manager re-adds it later).
- *
- * The queue lock is held shared while the processor looks at and updates its own job, and is
- * RELEASED around the opcode's execution (doc/locking, seed 000): the logical unit calls back into
- * the queue (`NotifyStart`, `Feedback` take the lock shared, `SubmitManyJobs` exclusively), and a
- * shared re-acquire queues behind any pending exclusive request, whose holder would in turn wait
- * for our shared hold.
- *
- * Observability: `jqueue.exec.start job/<id>/op/<i> <deps>` right before the opcode is handed to
- * the executor (deps as `id:status|status;id:` of the opcode's absolute dependencies) and
- * `jqueue.exec.end job/<id>/op/<i> <status>` right after it returned, both from the worker
- * thread. Checkers use them to verify that the queue lock is not held across an opcode and that
- * dependencies were honoured.
- */
-import type { MutantSet } from '../mutants/registry.js';
-import type { Proc, Runtime } from '../sim/ports.js';
+import type { Proc } from '../sim/ports.js';
 import {
   JOB_STATUS_QUEUED,
   JOB_STATUS_WAITING,
   JOBS_FINALIZED,
-  type JobStatus,
   OP_PRIO_HIGHEST,
   OP_PRIO_LOWEST,
   OP_STATUS_CANCELED,
@@ -34,14 +15,7 @@ import {
   OPS_FINALIZED,
   type OpStatus,
 } from './constants.js';
-import {
-  DEP_CANCEL,
-  DEP_CONTINUE,
-  DEP_ERROR,
-  DEP_WAIT,
-  DEP_WRONGSTATUS,
-  type DepResult,
-} from './dependency-manager.js';
+import { DEP_CANCEL, DEP_CONTINUE, DEP_ERROR, DEP_WAIT, DEP_WRONGSTATUS } from './dependency-manager.js';
 import {
   CancelJob,
   encodeOpError,
@@ -52,11 +26,11 @@ import {
   pyAssert,
   QueueShutdown,
 } from './errors.js';
-import type { SharedLockPort } from './lock-port.js';
 import { QueueOpExecCallbacks } from './op-exec-callbacks.js';
 import { OpExecContext, type TimeoutStrategyFactory } from './op-exec-context.js';
-import type { OpExecCallbacks, SubmitJobResult } from './op-executor.js';
+import type { OpExecCallbacks } from './op-executor.js';
 import type { JobDependency, OpInput } from './opcode.js';
+import type { ProcessorQueue } from './processor-queue.js';
 import { opcodeSubject, type QueuedJob } from './queued-job.js';
 import type { QueuedOpCode } from './queued-opcode.js';
 import { DeferTask } from './worker-pool.js';
@@ -65,26 +39,6 @@ export const PROCESSOR_DEFER = 1;
 export const PROCESSOR_WAITDEP = 2;
 export const PROCESSOR_FINISHED = 3;
 export type ProcessorResult = typeof PROCESSOR_DEFER | typeof PROCESSOR_WAITDEP | typeof PROCESSOR_FINISHED;
-
-/** What the processor needs of the dependency manager. */
-export interface DependencyChecker<J> {
-  checkAndRegister(job: J, depJobId: number, depStatus: readonly JobStatus[]): Proc<DepResult>;
-  jobWaiting(job: J): boolean;
-}
-
-/** What the processor and the opcode callbacks need of the queue (Ganeti's `_FakeQueueForProc` in tests). */
-export interface ProcessorQueue {
-  readonly rt: Runtime;
-  /** The queue lock (`SharedLock("JobQueue")`). */
-  readonly lock: SharedLockPort;
-  readonly depmgr: DependencyChecker<QueuedJob>;
-  readonly mutants: MutantSet;
-  /** False once `prepareShutdown` ran. */
-  acceptingJobsUnlocked(): boolean;
-  /** Writes the job file (queue lock held); `replicate: false` for log-only updates. */
-  updateJobUnlocked(job: QueuedJob, replicate?: boolean): Proc<void>;
-  submitManyJobs(jobs: readonly (readonly OpInput[])[]): Proc<SubmitJobResult[]>;
-}
 
 /** `opexec_fn`: `Processor.ExecOpCode` (possibly wrapped to rename the worker thread). */
 export type ExecOpCodeFn = (op: OpInput, cbs: OpExecCallbacks, timeoutUs: number | null) => Proc<unknown>;

@@ -9,10 +9,11 @@
  */
 import type { Proc } from '../sim/ports.js';
 import { pyAssert } from './errors.js';
-import { type ExecOpCodeFn, evaluateJobProcessorResult, JobProcessor, type ProcessorQueue } from './job-processor.js';
+import { type ExecOpCodeFn, evaluateJobProcessorResult, JobProcessor } from './job-processor.js';
 import type { TimeoutStrategyFactory } from './op-exec-context.js';
 import type { OpExecutorFactory } from './op-executor.js';
 import { type OpInput, opTinySummary } from './opcode.js';
+import type { ProcessorQueue } from './processor-queue.js';
 import type { QueuedJob } from './queued-job.js';
 import type { PoolWorker } from './worker-pool.js';
 

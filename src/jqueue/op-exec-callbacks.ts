@@ -11,9 +11,9 @@
 import type { Proc } from '../sim/ports.js';
 import { OP_STATUS_CANCELING, OP_STATUS_RUNNING, OP_STATUS_WAITING } from './constants.js';
 import { CancelJob, pyAssert, QueueShutdown } from './errors.js';
-import type { ProcessorQueue } from './job-processor.js';
 import type { OpExecCallbacks, SubmitJobResult } from './op-executor.js';
 import type { OpInput } from './opcode.js';
+import type { ProcessorQueue } from './processor-queue.js';
 import type { QueuedJob } from './queued-job.js';
 import type { QueuedOpCode } from './queued-opcode.js';
 

@@ -72,12 +72,4 @@ export { LockedCondition } from './locked-condition.js';
 export { niceCompare, niceSort, niceSortKey } from './nice-sort.js';
 export { type AcquireOptions, type DeleteOptions, SharedLock, type SharedLockOptions } from './shared-lock.js';
 export { synchronized } from './synchronized.js';
-export {
-  findWaitCycle,
-  formatWaitCycle,
-  threadNode,
-  type WaitCycleStep,
-  type WaitForEdge,
-  type WaitForGraph,
-  type WaitNode,
-} from './wait-for.js';
+export { threadNode, type WaitForEdge, type WaitForGraph, type WaitNode } from './wait-for.js';

@@ -14,7 +14,7 @@
  * needed_locks" is `neededLocks.has(level)`), iterated in insertion order only for display.
  */
 
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/cluster-config.js';
 import { OpPrereqError, pyAssert } from '../jqueue/errors.js';
 import type { OpInput } from '../jqueue/opcode.js';
 import {

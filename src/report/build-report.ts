@@ -6,7 +6,7 @@
  */
 import { MODELS, type ModelEntry } from '../../models/index.js';
 import type { Finding } from '../check/finding.js';
-import type { WaitForGraph } from '../locking/wait-for.js';
+import type { WaitForGraph } from '../check/wait-for.js';
 import type { TraceRecord } from '../sim/trace.js';
 import { failingPaths } from './failing-path.js';
 import {

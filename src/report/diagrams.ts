@@ -5,6 +5,9 @@ import { MODELS, type ModelEntry } from '../../models/index.js';
 import { coverageDot, machineDot } from './machine-dot.js';
 import { renderSvg } from './svg.js';
 
+/** The models the diagrams are drawn from; the CLI reaches `models/` only through the report. */
+export { MODELS };
+
 export type DiagramFormat = 'dot' | 'svg';
 export const DIAGRAM_FORMATS: readonly DiagramFormat[] = ['dot', 'svg'];
 

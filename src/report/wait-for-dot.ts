@@ -5,7 +5,7 @@
  * makes it a deadlock is drawn in red.
  */
 import type { WaitCycle } from '../check/finding.js';
-import type { WaitForGraph, WaitNode } from '../locking/wait-for.js';
+import type { WaitForGraph, WaitNode } from '../check/wait-for.js';
 import { edgeLine, graphHeader, nodeLine } from './dot.js';
 
 const RED = '#c62828';

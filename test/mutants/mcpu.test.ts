@@ -12,8 +12,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { findWaitCycle, formatWaitCycle } from '../../src/check/wait-for.js';
 import { MemoryCluster } from '../../src/cluster/memory-cluster.js';
-import { findWaitCycle, formatWaitCycle } from '../../src/locking/index.js';
 import { MutantSet } from '../../src/mutants/registry.js';
 import { describeOutcome } from '../../src/sim/outcome.js';
 import type { Proc } from '../../src/sim/ports.js';

@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findWaitCycle, formatWaitCycle, LockMonitor, SharedLock } from '../../src/locking/index.js';
+import { findWaitCycle, formatWaitCycle } from '../../src/check/wait-for.js';
+import { LockMonitor, SharedLock } from '../../src/locking/index.js';
 import { describeOutcome } from '../../src/sim/outcome.js';
 import { Simulation } from '../../src/sim/simulation.js';
 import {

@@ -1,11 +1,11 @@
 /** `gnt-sim diagram MODEL | --all`: the state-transition diagrams of the lifecycle models. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MODELS } from '../../../models/index.js';
 import {
   type CoverageByModel,
   DIAGRAM_FORMATS,
   type DiagramFormat,
+  MODELS,
   modelDiagram,
   writeModelDiagrams,
 } from '../../report/diagrams.js';

@@ -14,7 +14,7 @@
  * the locking, and ours for holding a lock for a known time).
  */
 
-import { DTS_INT_MIRROR } from '../../cluster/config.js';
+import { DTS_INT_MIRROR } from '../../config/cluster-config.js';
 import { OpExecError } from '../../jqueue/errors.js';
 import {
   ALL_SET,

@@ -8,7 +8,7 @@
  * is held).
  */
 
-import { DTS_INT_MIRROR } from '../../cluster/config.js';
+import { DTS_INT_MIRROR } from '../../config/cluster-config.js';
 import { OpExecError, OpPrereqError, pyAssert } from '../../jqueue/errors.js';
 import { LEVEL_INSTANCE, LEVEL_NETWORK, LEVEL_NODE, LEVEL_NODEGROUP, type Level } from '../../locking/index.js';
 import type { Proc } from '../../sim/ports.js';

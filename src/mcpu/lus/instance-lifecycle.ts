@@ -13,7 +13,7 @@
  * from the configuration it asks for the instance lock to be removed.
  */
 
-import { type DiskTemplate, DTS_INT_MIRROR } from '../../cluster/config.js';
+import { type DiskTemplate, DTS_INT_MIRROR } from '../../config/cluster-config.js';
 import { OpExecError, OpPrereqError, pyAssert } from '../../jqueue/errors.js';
 import {
   ALL_SET,

@@ -9,7 +9,7 @@
  * is chosen. The node resources copy the node locks.
  */
 
-import { DTS_EXT_MIRROR, DTS_INT_MIRROR } from '../../cluster/config.js';
+import { DTS_EXT_MIRROR, DTS_INT_MIRROR } from '../../config/cluster-config.js';
 import { OpPrereqError, pyAssert } from '../../jqueue/errors.js';
 import {
   ALL_SET,

@@ -10,7 +10,7 @@
  * instance to move (LU-generated jobs) and never waits for them.
  */
 
-import { DTS_EXT_MIRROR, DTS_INT_MIRROR } from '../../cluster/config.js';
+import { DTS_EXT_MIRROR, DTS_INT_MIRROR } from '../../config/cluster-config.js';
 import { OpExecError, OpPrereqError } from '../../jqueue/errors.js';
 import type { OpInput } from '../../jqueue/opcode.js';
 import { LEVEL_INSTANCE, LEVEL_NODE, LEVEL_NODE_RES, LEVEL_NODEGROUP, type Level } from '../../locking/index.js';

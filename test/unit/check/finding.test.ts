@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingOf } from '../../../src/check/finding.js';
-import type { WaitForGraph } from '../../../src/locking/wait-for.js';
+import type { WaitForGraph } from '../../../src/check/wait-for.js';
 import type { RunResult } from '../../../src/sim/kernel.js';
 import type { Outcome } from '../../../src/sim/outcome.js';
 

@@ -4,9 +4,8 @@
  * cycle finder.
  */
 import { describe, expect, it } from 'vitest';
+import { findWaitCycle, formatWaitCycle } from '../../../src/check/wait-for.js';
 import {
-  findWaitCycle,
-  formatWaitCycle,
   LEVEL_CLUSTER,
   LEVEL_INSTANCE,
   LEVEL_NODE,

@@ -3,7 +3,7 @@
  * network connection, cluster verification, the test delay), and the configuration they read.
  */
 import { describe, expect, it } from 'vitest';
-import { ClusterConfig } from '../../../src/cluster/config.js';
+import { ClusterConfig } from '../../../src/config/cluster-config.js';
 import { OpExecError } from '../../../src/jqueue/errors.js';
 import { lockHistory, master, RecordingCallbacks, spawnOp } from './support.js';
 

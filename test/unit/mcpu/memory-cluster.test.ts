@@ -4,8 +4,8 @@
  * and run, and a run is a function of its seed.
  */
 import { describe, expect, it } from 'vitest';
-import { ClusterConfig } from '../../../src/cluster/config.js';
 import { DEFAULT_CLUSTER_SHAPE, MemoryCluster } from '../../../src/cluster/memory-cluster.js';
+import { ClusterConfig } from '../../../src/config/cluster-config.js';
 import type { OpInput } from '../../../src/jqueue/opcode.js';
 import type { Proc } from '../../../src/sim/ports.js';
 import { Simulation } from '../../../src/sim/simulation.js';

@@ -5,7 +5,7 @@
  * cancellation checkpoints, error conversions.
  */
 import { describe, expect, it } from 'vitest';
-import { ClusterConfig } from '../../../src/cluster/config.js';
+import { ClusterConfig } from '../../../src/config/cluster-config.js';
 import {
   CancelJob,
   LockAcquireTimeout,

@@ -3,7 +3,7 @@
  * processor) driven without the job queue, and recording callbacks standing in for the queue's
  * `_OpExecCallbacks` as Ganeti's mcpu tests use fakes.
  */
-import { ClusterConfig, type ClusterShape } from '../../../src/cluster/config.js';
+import { ClusterConfig, type ClusterShape } from '../../../src/config/cluster-config.js';
 import { CancelJob } from '../../../src/jqueue/errors.js';
 import type { OpExecCallbacks, SubmitJobResult } from '../../../src/jqueue/op-executor.js';
 import type { OpInput } from '../../../src/jqueue/opcode.js';
