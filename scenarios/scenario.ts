@@ -4,13 +4,13 @@
  * world from it, which extra properties to check, and how much a run may consume.
  *
  * Fault plans are generated independently of the parameters (they name nodes by index, resolved
- * modulo the cluster size at build time) so that fast-check can shrink both independently.
+ * at injection time) so that fast-check can shrink both independently.
  */
 import type fc from 'fast-check';
 import type { Checker } from '../src/check/checker.js';
 import type { WaitForGraph } from '../src/check/wait-for.js';
 import type { MutantName, MutantSet } from '../src/mutants/registry.js';
-import type { FaultPlan } from '../src/sim/faults.js';
+import type { FaultCatalogue, FaultPlan } from '../src/sim/faults.js';
 import type { Budget } from '../src/sim/kernel.js';
 import type { SimWorld } from '../src/sim/world.js';
 
@@ -74,7 +74,17 @@ export interface Scenario<P = unknown> {
   /** URL of the module that defines the scenario: its content hash goes into replay files. */
   readonly source: string;
   params(enabled: ReadonlySet<string>): fc.Arbitrary<P>;
+  /**
+   * Fault plans: the only way faults enter a run. `build` applies the plan it is given with the
+   * scenario's vocabulary (`FaultSpace` in `fault-space.ts` makes both from one list of fault
+   * definitions).
+   */
   faults(enabled: ReadonlySet<string>): fc.Arbitrary<FaultPlan>;
+  /**
+   * The verbs this scenario's plans may use (the kernel's and its own), for checking the plans of
+   * replay files and describing faults in reports. Default: the kernel's verbs alone.
+   */
+  readonly faultVocabulary?: FaultCatalogue;
   build(world: SimWorld, input: BuildInput<P>): ScenarioInstance;
   size(input: BuildInput<P>): CounterexampleSize;
 }

@@ -6,7 +6,7 @@
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { Finding } from '../check/finding.js';
 import { isMutantName, MutantSet } from '../mutants/registry.js';
-import { validateFaultPlan } from '../sim/faults.js';
+import { type FaultPlan, KERNEL_FAULTS } from '../sim/faults.js';
 import { TOOL_VERSION } from '../version.js';
 import { type ReplayFile, ReplayFileError } from './replay-file.js';
 import { executeRun, type RunReport } from './run.js';
@@ -47,9 +47,9 @@ export function replayFinding(file: ReplayFile, scenario: Scenario<unknown>, opt
   if (mutants.list().length !== file.mutants.length) {
     throw new ReplayFileError('damaged', `replay file names unknown mutants: ${file.mutants.join(', ')}`);
   }
-  let faults: ReturnType<typeof validateFaultPlan>;
+  let faults: FaultPlan;
   try {
-    faults = validateFaultPlan(file.faults);
+    faults = (scenario.faultVocabulary ?? KERNEL_FAULTS).validate(file.faults);
   } catch (e) {
     throw new ReplayFileError('damaged', `replay file has a malformed fault plan: ${(e as Error).message}`);
   }

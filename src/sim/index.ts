@@ -15,16 +15,20 @@ export {
   type TearRequest,
 } from './disk.js';
 export {
+  type AnyFaultVerb,
   applyFaultPlan,
-  FAULT_KINDS,
-  type Fault,
-  type FaultKind,
+  arg,
+  type FaultCatalogue,
+  type FaultEffect,
   type FaultPlan,
   FaultPlanError,
   type FaultRates,
   type FaultTime,
-  injectFault,
-  type ScheduledFault,
+  type FaultVerb,
+  FaultVocabulary,
+  KERNEL_FAULT_VERBS,
+  KERNEL_FAULTS,
+  type PlannedFault,
   validateFaultPlan,
 } from './faults.js';
 export type { FlockResult } from './filelock.js';

@@ -72,7 +72,7 @@ describe('explicit faults', () => {
     const b = runPlan(1, plan);
     expect(a.hash).toBe(b.hash);
     const [fault] = records(a.w, 'fault.crash-process');
-    expect(fault?.subject).toBe('n1/masterd#1');
+    expect(fault?.subject).toBe('n1/masterd');
     expect(fault?.step).toBe(24); // recorded by the kernel before step 25 runs
     const crash = records(a.w, 'proc.crash')[0];
     expect(crash?.step).toBe(24);
