@@ -55,6 +55,14 @@ export interface DomainObj {
   starting: boolean;
 }
 
+/**
+ * Whether libvirt counts the domain as active: running or paused, or with a start, restore or
+ * incoming migration under way (its QEMU is being launched: the status XML already exists).
+ */
+export function isActive(dom: DomainObj): boolean {
+  return dom.state !== 'shutoff' || dom.starting || dom.qemu !== null;
+}
+
 /** The lock manager's view of a domain (`LockDomain`), for its current QEMU. */
 export function lockDomainOf(dom: DomainObj): LockDomain {
   return {

@@ -48,6 +48,7 @@ import {
   type DomainDef,
   type DomainDisk,
   type DomainObj,
+  isActive,
   isWritable,
   type LockObjState,
   lockDomainOf,
@@ -110,7 +111,9 @@ export class Hypervisor {
 
   define(def: DomainDef): void {
     const dom = this.domains.get(def.name);
-    if (dom && dom.state !== 'shutoff') {
+    // A domain whose QEMU is being launched (an incoming migration's Prepare, say) is active too:
+    // replacing its object would orphan that QEMU and let a start launch a second one.
+    if (dom && isActive(dom)) {
       throw new VirError(VirErr.OPERATION_INVALID, VirFrom.QEMU, `domain '${def.name}' is already active`);
     }
     this.domains.set(def.name, {

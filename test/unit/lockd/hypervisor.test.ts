@@ -96,4 +96,28 @@ describe('hypervisor with lockd', () => {
     expect(trace.some((l) => /^lockd\.conn-close node1\/virtlockd#1 c\d+ (\d+) \1 1$/.test(l))).toBe(true);
     expect(trace.some((l) => /^lockd\.kill node1\/virtlockd#1 \d+ ESRCH 0$/.test(l))).toBe(true);
   });
+
+  it('a failover that starts a domain while an aborted migration is still preparing it gets a libvirt error, not a second QEMU', () => {
+    // Seed of the false alarm: `search libvirt-domain-lifecycle --strategy swarm --seed 1` run 17667.
+    // libvirtd on the source restarts while the destination launches the incoming QEMU; the
+    // migration fails at the source, and the failover defines and starts the domain on the
+    // destination, whose domain object is busy with that QEMU.
+    const { result } = runLibvirt({}, function* (h) {
+      const [src, dst] = [h.hv('node1'), h.hv('node2')];
+      src.define(domainDef('a', [{ image: 'd1.img' }]));
+      yield* src.start('a');
+      h.world.spawn('migration', function* () {
+        expect(yield* errorCode(migrate(src, dst, 'a'))).toBe(VirErr.SYSTEM_ERROR);
+      });
+      while (!dst.domain('a')?.starting) yield* h.world.sleep(1);
+      src.restartLibvirtd();
+      yield* h.world.sleep(1);
+      // The failover: define the domain where it is not active, then start it there.
+      expect(() => dst.define(domainDef('a', [{ image: 'd1.img' }]))).toThrow(/domain 'a' is already active/);
+      expect(yield* errorCode(dst.start('a'))).toBe(VirErr.OPERATION_INVALID);
+      expect(dst.domain('a')?.state).toBe('paused');
+      yield* h.world.sleep(100_000);
+    });
+    expect(result.outcome.kind).not.toBe('exception');
+  });
 });
