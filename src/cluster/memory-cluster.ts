@@ -25,6 +25,7 @@ import type { JobResult, QueuedJob, SerializedJob } from '../jqueue/queued-job.j
 import {
   LockManager,
   LockMonitor,
+  type TimedWait,
   threadNode,
   type WaitForEdge,
   type WaitForGraph,
@@ -52,6 +53,8 @@ export interface MemoryClusterOptions {
   readonly spawn?: SpawnOptions;
   /** The hypervisor the instance LUs drive (none: their work is only simulated time). */
   readonly instanceHooks?: InstanceHooks;
+  /** How the lock manager's timed acquires wait after a wake-up (`TimedWait`); default Ganeti's. */
+  readonly timedWait?: TimedWait;
 }
 
 export const DEFAULT_CLUSTER_SHAPE: ClusterShape = { nodes: 5, groups: 1, instances: 4, networks: 1 };
@@ -127,7 +130,7 @@ export class MemoryCluster {
         instances: this.cfg.getInstanceList(),
         networks: this.cfg.getNetworkList(),
       },
-      { mutants: this.mutants, monitor: this.monitor },
+      { mutants: this.mutants, monitor: this.monitor, timedWait: opts.timedWait },
     );
     this.jobWritten = rt.condition('cluster.job-written');
     this.opened = rt.condition('cluster.opened');

@@ -59,9 +59,13 @@ export function opTinySummary(op: OpInput): string {
   return text;
 }
 
-/** Reason source of a queued opcode: `gnt:opcode:<op name in lower case>`, e.g. `gnt:opcode:instance_startup`. */
+/**
+ * Reason source of a queued opcode: `gnt:opcode:` and the opcode class name's words in lower case
+ * joined by `_`, the `Op` prefix included (`opcodes_base.NameToReasonSrc`), e.g.
+ * `gnt:opcode:op_instance_startup` for `OpInstanceStartup` (`OP_INSTANCE_STARTUP`).
+ */
 export function opReasonSource(op: OpInput): string {
-  return `${OPCODE_REASON_SRC_OPCODE}:${opName(op).toLowerCase()}`;
+  return `${OPCODE_REASON_SRC_OPCODE}:op_${opName(op).toLowerCase()}`;
 }
 
 /** A deep copy of an opcode input through JSON, as Ganeti's `__getstate__`/`LoadOpCode` round trip does. */

@@ -70,6 +70,13 @@ export {
 } from './lock-set.js';
 export { LockedCondition } from './locked-condition.js';
 export { niceCompare, niceSort, niceSortKey } from './nice-sort.js';
-export { type AcquireOptions, type DeleteOptions, SharedLock, type SharedLockOptions } from './shared-lock.js';
+export {
+  type AcquireOptions,
+  DEFAULT_TIMED_WAIT,
+  type DeleteOptions,
+  SharedLock,
+  type SharedLockOptions,
+  type TimedWait,
+} from './shared-lock.js';
 export { synchronized } from './synchronized.js';
 export { threadNode, type WaitForEdge, type WaitForGraph, type WaitNode } from './wait-for.js';

@@ -36,6 +36,7 @@ import {
 import type { LockInfoProvider } from './lock-info.js';
 import { LockMonitor, type LockQueryResponse } from './lock-monitor.js';
 import { type LockNames, LockSet, type LockSetAcquireOptions, type LockSetAddOptions, pySetRepr } from './lock-set.js';
+import type { TimedWait } from './shared-lock.js';
 
 /** Initial contents of the modifiable levels. Node UUIDs serve both `node` and `node-res`. */
 export interface LockManagerConfig {
@@ -49,6 +50,8 @@ export interface LockManagerOptions {
   readonly mutants?: MutantSet;
   /** Monitor to register every lock with; a new one when absent. */
   readonly monitor?: LockMonitor;
+  /** For every lock of every level (`SharedLockOptions.timedWait`); default `'ganeti'`. */
+  readonly timedWait?: TimedWait;
 }
 
 /** Scopes (processes, or runtimes) that already have a manager. Weak: never iterated. */
@@ -72,7 +75,11 @@ export class LockManager {
     managerScopes.add(scope);
     this.monitor = opts.monitor ?? new LockMonitor();
     const set = (members: readonly string[], level: Level) =>
-      new LockSet(rt, members, LEVEL_NAMES[level], { monitor: this.monitor, mutants: opts.mutants });
+      new LockSet(rt, members, LEVEL_NAMES[level], {
+        monitor: this.monitor,
+        mutants: opts.mutants,
+        timedWait: opts.timedWait,
+      });
     const sets: Record<Level, LockSet> = {
       [LEVEL_CLUSTER]: set([BGL], LEVEL_CLUSTER),
       [LEVEL_NODE]: set(config.nodes, LEVEL_NODE),

@@ -16,11 +16,13 @@ import { getLsAcquireModeAndTimeouts, type LsAcquireMode } from './acquire-mode.
 import { ALL_SET, type AllSet, DEFAULT_PRIORITY, type OwnedMode } from './constants.js';
 import { LockError, LockUsageError, usageCheck } from './errors.js';
 import type { LockMonitor } from './lock-monitor.js';
-import { type AcquireOptions, SharedLock } from './shared-lock.js';
+import { type AcquireOptions, SharedLock, type TimedWait } from './shared-lock.js';
 
 export interface LockSetOptions {
   readonly monitor?: LockMonitor | null;
   readonly mutants?: MutantSet;
+  /** For every lock of the set, the internal one included (`SharedLockOptions.timedWait`). */
+  readonly timedWait?: TimedWait;
 }
 
 export interface LockSetAcquireOptions extends AcquireOptions {
@@ -58,6 +60,7 @@ export class LockSet {
   private readonly rt: Runtime;
   private readonly monitor: LockMonitor | null;
   private readonly mutants: MutantSet | null;
+  private readonly timedWait: TimedWait | undefined;
   /** The internal lock: holding it means holding "the whole set". */
   private readonly setLock: SharedLock;
   /** Member name -> lock, in insertion order. */
@@ -70,7 +73,12 @@ export class LockSet {
     this.name = name;
     this.monitor = opts.monitor ?? null;
     this.mutants = opts.mutants ?? null;
-    this.setLock = new SharedLock(rt, this.lockName('[lockset]'), { monitor: this.monitor, mutants: opts.mutants });
+    this.timedWait = opts.timedWait;
+    this.setLock = new SharedLock(rt, this.lockName('[lockset]'), {
+      monitor: this.monitor,
+      mutants: opts.mutants,
+      timedWait: opts.timedWait,
+    });
     for (const m of members) this.locks.set(m, this.newLock(m));
   }
 
@@ -374,6 +382,7 @@ export class LockSet {
     return new SharedLock(this.rt, this.lockName(member), {
       monitor: this.monitor,
       mutants: this.mutants ?? undefined,
+      timedWait: this.timedWait,
     });
   }
 

@@ -16,7 +16,7 @@ describe('opcode summaries', () => {
     expect(opTinySummary(op('OP_GROUP_ASSIGN_NODES'))).toBe('G_ASSIGN_NODES');
     expect(opTinySummary(op('OP_NODE_ADD'))).toBe('N_ADD');
     expect(opTinySummary(op('OP_NETWORK_CONNECT'))).toBe('NETWORK_CONNECT');
-    expect(opReasonSource(o)).toBe('gnt:opcode:instance_startup');
+    expect(opReasonSource(o)).toBe('gnt:opcode:op_instance_startup');
     expect(() => opSummary(op('BOGUS'))).toThrow(/invalid OP_ID/);
   });
 });

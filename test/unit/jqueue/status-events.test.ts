@@ -216,7 +216,7 @@ describe('job log and serialization', () => {
       'start_timestamp',
       'status',
     ]);
-    expect(file.ops[0]?.input.reason).toEqual([['gnt:opcode:instance_startup', 'job=5;index=0', 1_500_000_000]]);
+    expect(file.ops[0]?.input.reason).toEqual([['gnt:opcode:op_instance_startup', 'job=5;index=0', 1_500_000_000]]);
     expect(job.getInfo(['id', 'status', 'summary', 'opstatus'])).toEqual([
       5,
       'queued',
