@@ -27,15 +27,11 @@ import {
   type DepResultCode,
 } from '../../src/jqueue/dependency-manager.js';
 import { AssertionError, GenericError, LockAcquireTimeout, OpExecError } from '../../src/jqueue/errors.js';
-import {
-  type DependencyChecker,
-  type ExecOpCodeFn,
-  JobProcessor,
-  type ProcessorQueue,
-} from '../../src/jqueue/job-processor.js';
+import { type ExecOpCodeFn, JobProcessor } from '../../src/jqueue/job-processor.js';
 import type { SharedLockPort } from '../../src/jqueue/lock-port.js';
 import type { TimeoutStrategy, TimeoutStrategyFactory } from '../../src/jqueue/op-exec-context.js';
 import type { JobDependency, OpInput } from '../../src/jqueue/opcode.js';
+import type { DependencyChecker, ProcessorQueue } from '../../src/jqueue/processor-queue.js';
 import { QueuedJob } from '../../src/jqueue/queued-job.js';
 import { LockAttemptTimeoutStrategy } from '../../src/mcpu/lock-timeout.js';
 import { MutantSet } from '../../src/mutants/registry.js';
