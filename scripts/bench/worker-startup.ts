@@ -1,0 +1,58 @@
+/**
+ * Worker start-up (issue 15): wall time from `new Worker(...)` to the worker's `ready` message,
+ * i.e. until it has loaded the search and its scenario and can take a run. Compiled workers (what
+ * `gnt-sim search --workers N` starts) load `dist/src/explore/worker.js` with the scenario's own
+ * module, or with every built-in scenario; for comparison, a worker of gnt-sim running from its
+ * TypeScript sources registers tsx and compiles them first. Workers start one at a time, so each
+ * figure is one thread's start-up on an otherwise idle process.
+ */
+import { Worker } from 'node:worker_threads';
+import { buildIfStale } from '../build.mjs';
+
+const root = new URL('../../', import.meta.url);
+const SCENARIO = 'lockset-add-remove';
+const COMPILED_STARTS = 15;
+const SOURCE_STARTS = 3;
+
+function startUpMs(entry: URL, scenarioModule: string): Promise<number> {
+  const t0 = performance.now();
+  const w = new Worker(entry, {
+    workerData: { scenarioModule, scenarioId: SCENARIO, seed: 1, strategy: 'pct', mutants: [], outDir: null },
+  });
+  return new Promise((resolve, reject) => {
+    w.on('error', reject);
+    w.on('message', (m: { type: string }) => {
+      if (m.type !== 'ready') return;
+      const ms = performance.now() - t0;
+      void w.terminate().then(() => resolve(ms));
+    });
+  });
+}
+
+async function series(n: number, entry: URL, scenarioModule: string) {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) ms.push(await startUpMs(entry, scenarioModule));
+  const sorted = [...ms].sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return {
+    starts: n,
+    medianMs: round(sorted[Math.floor(n / 2)] as number),
+    minMs: round(sorted[0] as number),
+    maxMs: round(sorted[n - 1] as number),
+  };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  buildIfStale(new URL('.', root).pathname, (line) => process.stderr.write(`${line}\n`));
+  const compiled = new URL('dist/src/explore/worker.js', root);
+  return {
+    scenario: SCENARIO,
+    compiledOwnModule: await series(COMPILED_STARTS, compiled, new URL(`dist/scenarios/${SCENARIO}.js`, root).href),
+    compiledAllBuiltins: await series(COMPILED_STARTS, compiled, new URL('dist/scenarios/index.js', root).href),
+    fromSourcesThroughTsx: await series(
+      SOURCE_STARTS,
+      new URL('src/explore/worker-boot.mjs', root),
+      new URL(`scenarios/${SCENARIO}.ts`, root).href,
+    ),
+  };
+}
