@@ -43,10 +43,9 @@ function sleepMs(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Runs `fn` holding the build lock of `root` (a directory in node_modules/.cache). */
+/** Runs `fn` holding the build lock of `root` (the directory dist.lock, made atomically). */
 function withLock(root, fn) {
-  const lock = join(root, 'node_modules', '.cache', 'gnt-sim-build.lock');
-  mkdirSync(join(lock, '..'), { recursive: true });
+  const lock = join(root, 'dist.lock');
   for (;;) {
     try {
       mkdirSync(lock);
