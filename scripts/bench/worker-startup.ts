@@ -3,9 +3,11 @@
  * i.e. until it has loaded the search and its scenario and can take a run. Compiled workers (what
  * `gnt-sim search --workers N` starts) load `dist/src/explore/worker.js` with the scenario's own
  * module, or with every built-in scenario; for comparison, a worker of gnt-sim running from its
- * TypeScript sources registers tsx and compiles them first. Workers start one at a time, so each
- * figure is one thread's start-up on an otherwise idle process.
+ * TypeScript sources registers tsx and compiles them first (tsx's disk cache off, as on a first
+ * run). Workers start one at a time, so each figure is one thread's start-up in an otherwise idle
+ * process; the machine's load average is recorded with them, since other processes slow it.
  */
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { buildIfStale } from '../build.mjs';
 
@@ -18,6 +20,7 @@ function startUpMs(entry: URL, scenarioModule: string): Promise<number> {
   const t0 = performance.now();
   const w = new Worker(entry, {
     workerData: { scenarioModule, scenarioId: SCENARIO, seed: 1, strategy: 'pct', mutants: [], outDir: null },
+    env: { ...process.env, TSX_DISABLE_CACHE: '1' },
   });
   return new Promise((resolve, reject) => {
     w.on('error', reject);
@@ -47,6 +50,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const compiled = new URL('dist/src/explore/worker.js', root);
   return {
     scenario: SCENARIO,
+    loadAverage1mBefore: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     compiledOwnModule: await series(COMPILED_STARTS, compiled, new URL(`dist/scenarios/${SCENARIO}.js`, root).href),
     compiledAllBuiltins: await series(COMPILED_STARTS, compiled, new URL('dist/scenarios/index.js', root).href),
     fromSourcesThroughTsx: await series(
