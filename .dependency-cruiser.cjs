@@ -16,6 +16,11 @@ const LEAVES = ['src/mutants', 'src/version.ts'];
 
 /** Folder -> the folders it may import (besides itself and the leaves). */
 const MAY_IMPORT = {
+  // The package's public API (`exports`): the scenario helpers, the search and the kernel's public
+  // face, re-exported from the layers that own them; above every layer, like the CLI.
+  'src/index.ts': ['src/explore', 'scenarios', 'src/check', 'src/sim'],
+  // `gnt-sim/vitest`: the search as a vitest test.
+  'src/vitest.ts': ['src/explore', 'src/check'],
   'src/cli': ['src/explore', 'src/report', 'scenarios', 'src/check', 'src/sim'],
   'src/explore': ['scenarios', 'src/check', 'src/sim'],
   'src/report': ['src/check', 'models', 'src/sim'],
@@ -50,6 +55,13 @@ const layerRules = Object.entries(MAY_IMPORT).map(([from, allowed]) => ({
 module.exports = {
   forbidden: [
     ...layerRules,
+    {
+      name: 'public-api-is-the-top',
+      comment: 'src/index.ts and src/vitest.ts are what other projects import; nothing inside gnt-sim imports them',
+      severity: 'error',
+      from: { path: '^(src|scenarios|models)/' },
+      to: { path: '^src/(index|vitest)[.]ts$' },
+    },
     {
       name: 'no-cycle',
       comment: 'modules must not import each other in a cycle',

@@ -17,6 +17,7 @@ import {
   type SearchStrategy,
   searchRun,
 } from './search.js';
+import { workerEntryUrl } from './worker-entry.js';
 import type { WorkerInit, WorkerReply } from './worker-protocol.js';
 
 export interface Shard {
@@ -181,8 +182,7 @@ async function runInWorkers(
   let next = 0;
   let stoppedBy: SearchSummary['stoppedBy'] = 'runs';
   const count = Math.min(opts.workers, Math.max(1, indices.length));
-  // A plain-JS bootstrap registers the TypeScript loader inside the worker thread.
-  const workerUrl = new URL('./worker-boot.mjs', import.meta.url);
+  const workerUrl = workerEntryUrl();
   const loops = Array.from({ length: count }, () => {
     const w = new Worker(workerUrl, { workerData: init });
     return new Promise<void>((resolve, reject) => {

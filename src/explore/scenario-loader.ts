@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Scenario } from '../../scenarios/scenario.js';
+import { importUserModule } from './import-module.js';
 
 export class ScenarioLoadError extends Error {
   constructor(message: string) {
@@ -12,7 +13,11 @@ export class ScenarioLoadError extends Error {
   }
 }
 
-export const BUILTIN_SCENARIOS_MODULE = new URL('../../scenarios/index.ts', import.meta.url).href;
+/** `scenarios/index.ts`, or its compiled `index.js` when gnt-sim runs compiled. */
+export const BUILTIN_SCENARIOS_MODULE = new URL(
+  import.meta.url.endsWith('.ts') ? '../../scenarios/index.ts' : '../../scenarios/index.js',
+  import.meta.url,
+).href;
 
 function isScenario(x: unknown): x is Scenario<unknown> {
   if (typeof x !== 'object' || x === null) return false;
@@ -32,11 +37,17 @@ export async function loadScenarios(moduleRef: string): Promise<Scenario<unknown
   const url = /^[a-z]+:/.test(moduleRef) ? moduleRef : pathToFileURL(moduleRef).href;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    mod = await importUserModule(url);
   } catch (e) {
     throw new ScenarioLoadError(`cannot load scenario module ${moduleRef}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const list = Array.isArray(mod.scenarios) ? (mod.scenarios as unknown[]) : mod.default ? [mod.default] : [];
+  // Failing `scenarios` and a default export, any named export that is a scenario: a scenario's own
+  // module (its `source`, as the built-ins' `export const scenario`) is enough for worker threads.
+  const list = Array.isArray(mod.scenarios)
+    ? (mod.scenarios as unknown[])
+    : mod.default
+      ? [mod.default]
+      : Object.values(mod);
   const found = list.filter(isScenario);
   if (found.length === 0) {
     throw new ScenarioLoadError(

@@ -1,8 +1,14 @@
 /** Running the built `gnt-sim` command in a child process, as a user would. */
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { buildIfStale } from '../../scripts/build.mjs';
 
 const bin = new URL('../../bin/gnt-sim.js', import.meta.url).pathname;
+
+// The command runs the compiled dist/: bring it up to date with the sources once, here, so that
+// no command run by a test rebuilds it (and says so on stderr) and tests never see stale code.
+buildIfStale(fileURLToPath(new URL('../..', import.meta.url)), (line) => process.stderr.write(`${line}\n`));
 
 export interface CliResult {
   readonly code: number | null;

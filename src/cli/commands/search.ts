@@ -4,6 +4,7 @@ import type { Scenario } from '../../../scenarios/scenario.js';
 import { describeFinding } from '../../check/describe.js';
 import { writeFileAtomic } from '../../explore/atomic-write.js';
 import { type SearchSummary, type Shard, search } from '../../explore/coordinator.js';
+import { replayCommand } from '../../explore/replay-command.js';
 import { BUILTIN_SCENARIOS_MODULE, loadScenario, loadScenarios } from '../../explore/scenario-loader.js';
 import {
   DEFAULT_EXHAUSTIVE_LIMITS,
@@ -93,7 +94,8 @@ export async function runSearchCommand(
   let found = 0;
   const summary = await search({
     scenario,
-    scenarioModule: module,
+    // Workers load only the scenario's own module, not every built-in one.
+    scenarioModule: o.scenarioFile ?? scenario.source,
     seed: o.seed,
     runs,
     strategy: o.strategy as SearchStrategy,
@@ -123,7 +125,7 @@ export async function runSearchCommand(
   if (o.json) {
     out.line(JSON.stringify(summaryJson(summary), null, 2));
   } else {
-    printSummary(summary, outDir, out);
+    printSummary(summary, outDir, o.scenarioFile, out);
     if (reportPath) out.line(`report: ${reportPath}`);
   }
   return summary.findings.length > 0 ? 1 : 0;
@@ -148,7 +150,7 @@ function boundsText(b: { readonly preemptionBound: number; readonly delayBound?:
   return b.delayBound === undefined ? p : `${p}, ${plural(b.delayBound, 'delay')}`;
 }
 
-function printSummary(s: SearchSummary, outDir: string, out: Output): void {
+function printSummary(s: SearchSummary, outDir: string, scenarioFile: string | undefined, out: Output): void {
   const rate = s.runsDone / Math.max(s.durationMs / 1000, 1e-3);
   const x = s.exploration;
   if (x) {
@@ -171,7 +173,7 @@ function printSummary(s: SearchSummary, outDir: string, out: Output): void {
     out.line(
       `  counterexample: ${plural(z.jobs, 'job')}, ${plural(z.faults, 'fault')}, ${plural(z.preemptions, 'preemption')}`,
     );
-    out.line(`  replay: gnt-sim replay ${f.replayPath}`);
+    out.line(`  replay: ${replayCommand(f.replayPath ?? '', scenarioFile)}`);
   }
   out.line(
     `${s.runsDone} runs in ${(s.durationMs / 1000).toFixed(1)} s (${rate.toFixed(1)} runs/s); results in ${outDir}`,

@@ -90,6 +90,32 @@ describe('import rules', () => {
     expect(r.output).toContain('no-cycle');
   });
 
+  it('a module inside gnt-sim importing the public API (src/index.ts) fails the lint', () => {
+    const dir = tree({
+      'src/explore/search.ts': 'export const search = 1;\n',
+      'src/index.ts': "export { search } from './explore/search.js';\n",
+      'src/explore/probe.ts': "import { search } from '../index.js';\nexport const p = search;\n",
+    });
+    const r = lintImports(dir);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('public-api-is-the-top');
+    expect(r.output).toContain('src/explore/probe.ts → src/index.ts');
+  });
+
+  it('the public API may re-export every layer a scenario author needs', () => {
+    const dir = tree({
+      'src/explore/search.ts': 'export const search = 1;\n',
+      'src/sim/simulation.ts': 'export const Simulation = 1;\n',
+      'scenarios/list-arbitrary.ts': 'export const listOf = 1;\n',
+      'src/index.ts':
+        "export { search } from './explore/search.js';\nexport { Simulation } from './sim/simulation.js';\n" +
+        "export { listOf } from '../scenarios/list-arbitrary.js';\n",
+    });
+    const r = lintImports(dir);
+    expect(r.output).toContain('no dependency violations found');
+    expect(r.code).toBe(0);
+  });
+
   it('fast-check in a system under test fails the lint', () => {
     const dir = tree({ 'src/mcpu/probe.ts': "import fc from 'fast-check';\nexport const arb = fc.nat();\n" });
     const r = lintImports(dir);
