@@ -9,7 +9,7 @@
  * `batch()` are folded into one job-status change, so a multi-opcode update (cancel, marking the
  * remaining opcodes failed) shows as one step, as a reader of the job file would see it.
  */
-import type { TraceField } from '../sim/ports.js';
+import type { Emit } from '../sim/ports.js';
 import {
   JOB_STATUS_CANCELING,
   JOB_STATUS_QUEUED,
@@ -38,7 +38,7 @@ export interface JobEnv {
   /** Virtual time now, in µs. */
   now(): number;
   /** `Runtime.emit`; absent for read-only copies and plain unit tests. */
-  emit?(kind: string, subject: string, ...fields: TraceField[]): void;
+  readonly emit?: Emit;
 }
 
 /** A job file (`job-<id>`). */

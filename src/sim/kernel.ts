@@ -12,6 +12,7 @@
  * their `finally` blocks never run, exactly as a killed process would not run them — and then
  * runs the process's exit hooks (file locks dropped, connections closed) synchronously.
  */
+import type { FaultStrikeFields } from './events.js';
 import { installGuard, NondeterminismError } from './guard.js';
 import { MinHeap } from './heap.js';
 import type { BlockedThread, Outcome } from './outcome.js';
@@ -28,7 +29,9 @@ import type {
   Signal,
   SpawnOptions,
   ThreadRef,
+  TraceEvents,
   TraceField,
+  TraceKind,
 } from './ports.js';
 import { RngRoot } from './rng.js';
 import { type Decision, ScheduleDivergence, type Strategy } from './strategy.js';
@@ -286,7 +289,23 @@ export class Kernel implements Runtime {
     return this.rngRoot.stream(stream);
   }
 
-  emit(kind: string, subject: string, ...fields: TraceField[]): void {
+  emit<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void {
+    this.trace.append(this.stepNo, this.nowUs, this.running?.id ?? 0, kind, subject, fields);
+  }
+
+  /**
+   * Traces the strike of a fault of `verb` as `fault.<verb>`: the one family of kinds that is not
+   * declared in `TraceEvents`, since scenarios register verbs at run time (`events.ts`).
+   */
+  emitFaultStrike(verb: string, subject: string, ...fields: FaultStrikeFields): void {
+    this.trace.append(this.stepNo, this.nowUs, this.running?.id ?? 0, `fault.${verb}`, subject, fields);
+  }
+
+  /**
+   * Appends an event whose fields a typed wrapper of the kernel has assembled (a disk prepends
+   * its name and the calling process): the wrapper's signature is what the compiler checks.
+   */
+  appendEvent(kind: TraceKind, subject: string, fields: readonly TraceField[]): void {
     this.trace.append(this.stepNo, this.nowUs, this.running?.id ?? 0, kind, subject, fields);
   }
 
@@ -688,7 +707,7 @@ export class Kernel implements Runtime {
     return t;
   }
 
-  private record(kind: string, subject: string, ...fields: TraceField[]): void {
+  private record<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void {
     this.trace.append(this.stepNo, this.nowUs, this.running?.id ?? 0, kind, subject, fields);
   }
 }
