@@ -50,7 +50,16 @@ export {
 } from './faults.js';
 export { installGuard, NondeterminismError } from './guard.js';
 export { Hash64, hashString32 } from './hash.js';
-export { type Budget, DEFAULT_BUDGET, Kernel, type KernelOptions, type RunResult } from './kernel.js';
+export {
+  type Budget,
+  DEFAULT_BUDGET,
+  type DecisionRecord,
+  type InvariantRule,
+  Kernel,
+  KernelInvariantError,
+  type KernelOptions,
+  type RunResult,
+} from './kernel.js';
 export { DEFAULT_NET_OPTIONS, type NetOptions, SimNet } from './net.js';
 export { type BlockedThread, describeOutcome, isFinding, type Outcome, type OutcomeKind } from './outcome.js';
 export type {
