@@ -1,7 +1,7 @@
 /**
  * Type-level tests of the trace events (`TraceEvents`, `src/sim/ports.ts`). Every line after a
  * `@ts-expect-error` must fail to compile: `tsc` checks that in `npm run lint` (an expected error
- * that does not happen is itself an error), and `test/unit/architecture/trace-event-types.test.ts`
+ * that does not happen is itself an error), and `test/unit/architecture/type-tests.test.ts`
  * compiles this file without the directives and checks that each error is the one named here.
  * The file is never run.
  */

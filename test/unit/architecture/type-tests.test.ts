@@ -1,12 +1,13 @@
 /**
- * The trace events' compile-time guarantees, checked with the TypeScript compiler itself:
- * `test/types/trace-events.ts` compiles as written, and without its `@ts-expect-error`
- * directives each marked line fails with the error the directive names (an unknown kind, fields
- * in the wrong order, a field missing or too many, a mode outside its union, a field read as
- * another type...). `tsc` in `npm run lint` only proves that *some* error happens on those lines;
- * this proves it is the intended one, and that nothing else fails. Declarations are checked too:
- * a kind declared twice with different fields, or with a field that is no trace field, does not
- * compile.
+ * Compile-time guarantees, checked with the TypeScript compiler itself. Each file of `test/types/`
+ * compiles as written, and without its `@ts-expect-error` directives each marked line fails with
+ * the error the directive names: for trace events (`trace-events.ts`: an unknown kind, fields in
+ * the wrong order, a field missing or too many, a mode outside its union, a field read as another
+ * type...) and for opcode parameters (`opcode-params.ts`: a parameter read as another type, an LU
+ * registered for another opcode). `tsc` in `npm run lint` only proves that *some* error happens
+ * on those lines; this proves it is the intended one, and that nothing else fails. Trace event
+ * declarations are checked too: a kind declared twice with different fields, or with a field
+ * that is no trace field, does not compile.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +16,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const TYPE_TESTS = join(root, 'test/types/trace-events.ts');
+const TYPE_TESTS = ['trace-events.ts', 'opcode-params.ts'].map((f) => join(root, 'test/types', f));
 const DIRECTIVE = /^\s*\/\/ @ts-expect-error (TS\d+) (.*)$/;
 
 function compilerOptions(): ts.CompilerOptions {
@@ -60,30 +61,37 @@ function compile(roots: readonly string[], texts: ReadonlyMap<string, string>): 
   }));
 }
 
-describe('trace event types', () => {
-  const source = readFileSync(TYPE_TESTS, 'utf8');
-  const lines = source.split('\n');
-  /** Line (1-based) after each directive -> the error code it names. */
+/** A type-test file without its directives, and the line (1-based) -> error code each names. */
+function expectations(file: string): { stripped: string; expected: Map<number, { code: string; why: string }> } {
+  const lines = readFileSync(file, 'utf8').split('\n');
   const expected = new Map<number, { code: string; why: string }>();
   lines.forEach((l, i) => {
     const m = DIRECTIVE.exec(l);
     if (m) expected.set(i + 2, { code: m[1] as string, why: m[2] as string });
   });
-  const stripped = lines.map((l) => (DIRECTIVE.test(l) ? '' : l)).join('\n');
+  return { stripped: lines.map((l) => (DIRECTIVE.test(l) ? '' : l)).join('\n'), expected };
+}
+
+describe('type tests', () => {
+  const cases = TYPE_TESTS.map((file) => ({ file, ...expectations(file) }));
 
   it('the type tests name at least the cases the issue asks for', () => {
-    const whys = [...expected.values()].map((e) => e.why).join('\n');
+    const whys = cases.flatMap((c) => [...c.expected.values()].map((e) => e.why)).join('\n');
     expect(whys).toMatch(/unknown kind/);
     expect(whys).toMatch(/wrong order/);
-    expect(expected.size).toBeGreaterThanOrEqual(10);
+    expect(whys).toMatch(/another type/);
+    expect(whys).toMatch(/another opcode/);
+    expect(cases.every((c) => c.expected.size >= 3)).toBe(true);
   });
 
   it('compile-time: without the directives each marked line fails with the error it names, and nothing else fails', () => {
-    const found = compile([TYPE_TESTS], new Map([[TYPE_TESTS, stripped]]));
-    const got = found.filter((d) => resolve(d.file) === TYPE_TESTS).map((d) => `${d.line} ${d.code}`);
-    const want = [...expected].map(([line, e]) => `${line} ${e.code}`);
-    expect(new Set(got)).toEqual(new Set(want));
-    expect(found.filter((d) => resolve(d.file) !== TYPE_TESTS)).toEqual([]);
+    const found = compile(TYPE_TESTS, new Map(cases.map((c) => [c.file, c.stripped])));
+    for (const c of cases) {
+      const got = found.filter((d) => resolve(d.file) === c.file).map((d) => `${d.line} ${d.code}`);
+      const want = [...c.expected].map(([line, e]) => `${line} ${e.code}`);
+      expect(new Set(got), c.file).toEqual(new Set(want));
+    }
+    expect(found.filter((d) => !TYPE_TESTS.includes(resolve(d.file)))).toEqual([]);
   });
 
   it('compile-time: a kind declared twice with different fields, or with a field that is no trace field, is an error', () => {
