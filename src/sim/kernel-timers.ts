@@ -5,7 +5,7 @@
  *
  * Invariants: a timer is never set before the current time; the clock never moves backwards.
  */
-import { MinHeap } from './heap.js';
+import { MinHeap } from '../lib/min-heap.js';
 import type { ReportBroken } from './kernel-invariants.js';
 
 /** A pending timer; `thread` is woken when it fires, or else `action` runs. */
