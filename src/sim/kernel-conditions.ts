@@ -16,14 +16,12 @@ import type { Condition, Proc, ThreadRef, TraceEvents } from './ports.js';
 export interface ConditionHost {
   /** The running thread, or null outside a simulated thread. */
   runningThread(): SimThread | null;
-  /** Traces a kernel event (its fields as an array, so that passing them on allocates nothing more). */
-  traceEvent<K extends 'wait' | 'sleep' | 'notify' | 'timeout' | 'wake'>(
+  /** Traces a kernel event. */
+  record<K extends 'wait' | 'sleep' | 'notify' | 'timeout' | 'wake'>(
     kind: K,
     subject: string,
-    fields: TraceEvents[K],
+    ...fields: TraceEvents[K]
   ): void;
-  /** Puts a woken thread at the end of the ready list. */
-  makeReady(t: SimThread): void;
   readonly broken: ReportBroken;
 }
 
@@ -60,6 +58,8 @@ export class Conditions {
   constructor(
     private readonly host: ConditionHost,
     private readonly timers: Timers<SimThread>,
+    /** The run loop's ready list: a woken thread joins its end. */
+    private readonly ready: SimThread[],
   ) {}
 
   create(name: string, idle: boolean): Condition {
@@ -71,7 +71,7 @@ export class Conditions {
     const t = this.host.runningThread();
     if (t === null) throw new Error(`${cond.name}.wait: must be called from a simulated thread`);
     if (t.state !== RUNNABLE) throw this.broken('block-not-running', t, `waits on ${cond.name}`);
-    this.host.traceEvent('wait', cond.name, [timeoutUs === null ? -1 : timeoutUs]);
+    this.host.record('wait', cond.name, timeoutUs === null ? -1 : timeoutUs);
     const now = this.timers.nowUs;
     t.state = BLOCKED;
     t.cond = cond;
@@ -85,7 +85,7 @@ export class Conditions {
   /** Blocks the running thread `t` for `us` microseconds; the caller must yield right after. */
   sleep(t: SimThread, us: number): void {
     if (t.state !== RUNNABLE) throw this.broken('block-not-running', t, 'sleeps');
-    this.host.traceEvent('sleep', '', [us]);
+    this.host.record('sleep', '', us);
     const now = this.timers.nowUs;
     t.state = BLOCKED;
     t.cond = null;
@@ -107,7 +107,7 @@ export class Conditions {
       throw this.broken('timer-of-unblocked-thread', t, `is not waiting for the timer at ${timer.time} us that fired`);
     }
     t.timer = null;
-    this.unlink(t);
+    if (t.cond !== null) this.unlink(t);
     this.wake(t, false);
   }
 
@@ -122,7 +122,7 @@ export class Conditions {
   /** Makes a blocked thread runnable; `notified` is what its wait returns. */
   private wake(t: SimThread, notified: boolean): void {
     if (t.state !== BLOCKED) throw this.broken('wake-not-blocked', t, notified ? 'notified' : 'timed out');
-    this.host.traceEvent(notified ? 'notify' : t.cond ? 'timeout' : 'wake', t.cond?.name ?? 'sleep', [t.id]);
+    this.host.record(notified ? 'notify' : t.cond ? 'timeout' : 'wake', t.cond?.name ?? 'sleep', t.id);
     t.notified = notified;
     t.state = RUNNABLE;
     t.cond = null;
@@ -130,7 +130,7 @@ export class Conditions {
       t.timer.cancelled = true;
       t.timer = null;
     }
-    this.host.makeReady(t);
+    this.ready.push(t);
   }
 
   private broken(rule: Parameters<ReportBroken>[0], t: SimThread, what: string): KernelInvariantError {

@@ -29,10 +29,10 @@ export interface ProcessHost {
   /** Drops a thread at its current yield point (it never runs again; its `finally` never runs). */
   dropThread(t: SimThread): void;
   /** Traces a kernel event. */
-  traceEvent<K extends 'proc.start' | 'proc.crash' | 'proc.signal' | 'proc.exit' | 'node.crash'>(
+  record<K extends 'proc.start' | 'proc.crash' | 'proc.signal' | 'proc.exit' | 'node.crash'>(
     kind: K,
     subject: string,
-    fields: TraceEvents[K],
+    ...fields: TraceEvents[K]
   ): void;
   readonly broken: ReportBroken;
 }
@@ -87,7 +87,7 @@ export class Processes {
       opts.daemon ?? false,
     );
     this.procs.push(p);
-    this.host.traceEvent('proc.start', p.label, [p.pid]);
+    this.host.record('proc.start', p.label, p.pid);
     this.host.spawn(`${p.label}:main`, () => main(p), { process: p });
     return p;
   }
@@ -113,7 +113,7 @@ export class Processes {
   crash(proc: ProcessRef, reason: string): void {
     const p = this.procs[proc.id - 1];
     if (!p || p !== proc || !p.alive) return;
-    this.host.traceEvent('proc.crash', p.label, [reason]);
+    this.host.record('proc.crash', p.label, reason);
     for (const t of p.threads) this.host.dropThread(t);
     this.exit(p);
   }
@@ -121,7 +121,7 @@ export class Processes {
   signal(proc: ProcessRef, sig: Signal): void {
     const p = this.procs[proc.id - 1];
     if (!p?.alive) return;
-    this.host.traceEvent('proc.signal', p.label, [sig]);
+    this.host.record('proc.signal', p.label, sig);
     if (sig === 'SIGTERM' && p.sigterm) {
       const handler = p.sigterm;
       p.sigterm = null;
@@ -149,7 +149,7 @@ export class Processes {
   }
 
   crashNode(node: string): void {
-    this.host.traceEvent('node.crash', node, []);
+    this.host.record('node.crash', node);
     for (const p of this.procs) if (p.alive && p.node === node) this.crash(p, 'node crash');
     for (const hook of this.nodeCrashHooks) hook(node);
   }
@@ -170,7 +170,7 @@ export class Processes {
       throw this.host.broken('dead-process-has-threads', `${p.label} dies with live threads: ${names}`);
     }
     p.alive = false;
-    this.host.traceEvent('proc.exit', p.label, []);
+    this.host.record('proc.exit', p.label);
     const hooks = p.exitHooks.splice(0);
     for (const h of hooks) h();
   }

@@ -122,7 +122,7 @@ export class Kernel implements Runtime, ConditionHost, ProcessHost {
     this.trace = new Trace(opts.trace ?? 'full');
     this.footprints = opts.footprints ? new Footprints(this.trace, this.broken) : null;
     this.timers = new Timers(this.broken);
-    this.conditions = new Conditions(this, this.timers);
+    this.conditions = new Conditions(this, this.timers, this.ready);
     this.processes = new Processes(this);
   }
 
@@ -519,7 +519,8 @@ export class Kernel implements Runtime, ConditionHost, ProcessHost {
     return t;
   }
 
-  private record<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void {
+  /** Traces a kernel event (for the kernel's parts too). */
+  record<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void {
     this.trace.append(this.stepNo, this.timers.nowUs, this.running?.id ?? 0, kind, subject, fields);
   }
 
@@ -529,15 +530,5 @@ export class Kernel implements Runtime, ConditionHost, ProcessHost {
   /** The running thread, or null between steps. */
   runningThread(): SimThread | null {
     return this.running;
-  }
-
-  /** Traces a kernel event whose fields the part has put in an array already. */
-  traceEvent<K extends TraceKind>(kind: K, subject: string, fields: TraceEvents[K]): void {
-    this.trace.append(this.stepNo, this.timers.nowUs, this.running?.id ?? 0, kind, subject, fields);
-  }
-
-  /** Puts a woken thread at the end of the ready list. */
-  makeReady(t: SimThread): void {
-    this.ready.push(t);
   }
 }

@@ -40,11 +40,10 @@ function conditionsWith(running: SimThread) {
   const ready: SimThread[] = [];
   const host: ConditionHost = {
     runningThread: () => running,
-    traceEvent: () => {},
-    makeReady: (t) => void ready.push(t),
+    record: () => {},
     broken,
   };
-  return { conditions: new Conditions(host, timers), timers, ready };
+  return { conditions: new Conditions(host, timers, ready), timers, ready };
 }
 
 function expectHarness(o: Outcome, rule: InvariantRule): void {
@@ -127,7 +126,7 @@ describe('kernel invariants, part by part', () => {
       dropThread: (t) => {
         (t as Internals<SimThread>).state = DEAD;
       },
-      traceEvent: () => {},
+      record: () => {},
       broken,
     };
     processes = new Processes(host);
