@@ -32,6 +32,7 @@ import { LUXI_SERVICE } from '../src/cluster/masterd.js';
 import { mcpuExecutorFactory } from '../src/cluster/mcpu-executor.js';
 import { lockAttemptTimeoutStrategyFactory } from '../src/mcpu/lock-timeout.js';
 import type { MutantSet } from '../src/mutants/registry.js';
+import { isEvent } from '../src/sim/events.js';
 import { applyFaultPlan, type FaultPlan } from '../src/sim/faults.js';
 import type { Proc, ProcessRef } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
@@ -324,9 +325,9 @@ class Operator {
     private readonly failoverAllowed: boolean,
   ) {
     world.kernel.trace.observe((r) => {
-      if (r.kind === 'queue.rpc' && r.fields[1] !== 'ok') this.stale.add(r.subject);
-      else if (r.kind === 'queue.purge-begin') this.stale.add(r.subject);
-      else if (r.kind === 'queue.node-added' && r.fields[1] === true) this.stale.delete(r.subject);
+      if (isEvent(r, 'queue.rpc') && r.fields[1] !== 'ok') this.stale.add(r.subject);
+      else if (isEvent(r, 'queue.purge-begin')) this.stale.add(r.subject);
+      else if (isEvent(r, 'queue.node-added') && r.fields[1]) this.stale.delete(r.subject);
     });
   }
 

@@ -7,15 +7,15 @@
  */
 import { MemoryCluster } from '../../src/cluster/memory-cluster.js';
 import type { JobStatus } from '../../src/jqueue/constants.js';
+import { type EventRecord, isEvent } from '../../src/sim/events.js';
 import type { Kernel } from '../../src/sim/kernel.js';
 import type { Proc } from '../../src/sim/ports.js';
-import type { TraceRecord } from '../../src/sim/trace.js';
 
 export const ESCALATION_HOLD_HOURS = 12;
 
 export interface EscalationRun {
   /** Every `lock.acquire` of node1's lock: the holder's one, then the waiter's attempts. */
-  readonly acquires: readonly TraceRecord[];
+  readonly acquires: readonly EventRecord<'lock.acquire'>[];
   /** Virtual time the waiter got the lock, -1 if it never did. */
   readonly acquiredAtUs: number;
   readonly holder: JobStatus | null;
@@ -28,7 +28,7 @@ export interface EscalationRun {
 export function startEscalation(sim: Kernel): EscalationRun {
   const cluster = MemoryCluster.create(sim, { workers: 2 });
   const out = {
-    acquires: [] as TraceRecord[],
+    acquires: [] as EventRecord<'lock.acquire'>[],
     acquiredAtUs: -1,
     holder: null as JobStatus | null,
     waiter: null as JobStatus | null,
@@ -36,8 +36,8 @@ export function startEscalation(sim: Kernel): EscalationRun {
   };
   sim.trace.observe((r) => {
     if (r.subject !== 'node/node1') return;
-    if (r.kind === 'lock.acquire') out.acquires.push(r);
-    if (r.kind === 'lock.acquired' && out.acquires.length > 1) out.acquiredAtUs = r.time;
+    if (isEvent(r, 'lock.acquire')) out.acquires.push(r);
+    if (isEvent(r, 'lock.acquired') && out.acquires.length > 1) out.acquiredAtUs = r.time;
   });
   const delayOnNode1 = (duration: number) => ({
     OP_ID: 'OP_TEST_DELAY',

@@ -17,7 +17,7 @@
  * candidate that missed no replication (Ganeti leaves that check to the administrator).
  */
 
-import type { TraceRecord } from '../sim/trace.js';
+import { type EventRecord, isEvent } from '../sim/events.js';
 import type { CheckContext, Checker } from './checker.js';
 import { jobIdOfSubject, parseIds, parseLiveJobs } from './durability-events.js';
 
@@ -49,10 +49,11 @@ export function acknowledgedJobsChecker(): Checker {
     return q;
   };
 
-  function onOpen(r: TraceRecord, ctx: CheckContext): void {
+  function onOpen(r: EventRecord<'queue.open'>, ctx: CheckContext): void {
     const node = r.subject;
-    const live = parseLiveJobs(r.fields[1]);
-    const archived = parseIds(r.fields[2]);
+    const [, liveJobs, archivedJobs] = r.fields;
+    const live = parseLiveJobs(liveJobs);
+    const archived = parseIds(archivedJobs);
     for (const id of [...acked].sort((a, b) => a - b)) {
       if (!live.has(id) && !archived.has(id)) {
         ctx.violation(
@@ -85,53 +86,42 @@ export function acknowledgedJobsChecker(): Checker {
   return {
     name: 'CRASH-acknowledged',
     onEvent(r, ctx) {
-      switch (r.kind) {
-        case 'client.ack': {
-          const id = jobIdOfSubject(r.subject);
-          if (id !== null) acked.add(id);
-          return;
-        }
-        case 'queue.persist-begin': {
-          const id = jobIdOfSubject(r.subject);
-          const node = r.fields[0];
-          if (id !== null && typeof node === 'string') queueOf(node).inFlight.set(id, String(r.fields[1]));
-          return;
-        }
-        case 'queue.persist': {
-          const id = jobIdOfSubject(r.subject);
-          const node = r.fields[0];
-          if (id === null || typeof node !== 'string') return;
-          queueOf(node).live.set(id, String(r.fields[1]));
-          queueOf(node).inFlight.delete(id);
-          const expect = r.fields[3] === 'masterd' ? recovering.get(node)?.get(id) : undefined;
-          if (expect) {
-            recovering.get(node)?.delete(id);
-            if (r.fields[1] !== expect.to) {
-              ctx.violation(
-                'CRASH',
-                `recovery turned ${expect.from} job ${id} into ${String(r.fields[1])} on ${node}, expected ${expect.to}`,
-                [r.subject],
-              );
-            }
+      if (isEvent(r, 'client.ack')) {
+        const id = jobIdOfSubject(r.subject);
+        if (id !== null) acked.add(id);
+      } else if (isEvent(r, 'queue.persist-begin')) {
+        const id = jobIdOfSubject(r.subject);
+        const [node, status] = r.fields;
+        if (id !== null) queueOf(node).inFlight.set(id, String(status));
+      } else if (isEvent(r, 'queue.persist')) {
+        const id = jobIdOfSubject(r.subject);
+        const [node, status, , writer] = r.fields;
+        if (id === null) return;
+        queueOf(node).live.set(id, String(status));
+        queueOf(node).inFlight.delete(id);
+        const expect = writer === 'masterd' ? recovering.get(node)?.get(id) : undefined;
+        if (expect) {
+          recovering.get(node)?.delete(id);
+          if (status !== expect.to) {
+            ctx.violation(
+              'CRASH',
+              `recovery turned ${expect.from} job ${id} into ${String(status)} on ${node}, expected ${expect.to}`,
+              [r.subject],
+            );
           }
-          return;
         }
-        case 'queue.persist-archive': {
-          const id = jobIdOfSubject(r.subject);
-          const node = r.fields[0];
-          if (id === null || typeof node !== 'string') return;
-          const q = queueOf(node);
-          q.live.delete(id);
-          q.archived.add(id);
-          return;
-        }
-        case 'queue.purge-begin':
-          queueOf(r.subject).live.clear();
-          queueOf(r.subject).inFlight.clear();
-          return;
-        case 'queue.open':
-          onOpen(r, ctx);
-          return;
+      } else if (isEvent(r, 'queue.persist-archive')) {
+        const id = jobIdOfSubject(r.subject);
+        const [node] = r.fields;
+        if (id === null) return;
+        const q = queueOf(node);
+        q.live.delete(id);
+        q.archived.add(id);
+      } else if (isEvent(r, 'queue.purge-begin')) {
+        queueOf(r.subject).live.clear();
+        queueOf(r.subject).inFlight.clear();
+      } else if (isEvent(r, 'queue.open')) {
+        onOpen(r, ctx);
       }
     },
   };

@@ -9,8 +9,10 @@
  * write it to the live queue. A write or archival that a crash interrupted is not committed: the
  * new master may still see the job in its earlier state.
  */
+import { isFinalJobStatus } from '../jqueue/constants.js';
+import { isEvent } from '../sim/events.js';
 import type { Checker } from './checker.js';
-import { isFinalized, jobIdOfSubject, parseLiveJobs } from './durability-events.js';
+import { jobIdOfSubject, parseLiveJobs } from './durability-events.js';
 
 export function finalizedJobsChecker(): Checker {
   /** Content hash of the last job write made by a master, per job. */
@@ -20,50 +22,41 @@ export function finalizedJobsChecker(): Checker {
   return {
     name: 'CRASH-finalized',
     onEvent(r, ctx) {
-      switch (r.kind) {
-        case 'queue.persist': {
-          const id = jobIdOfSubject(r.subject);
-          if (id === null) return;
-          const hash = Number(r.fields[2]);
+      if (isEvent(r, 'queue.persist')) {
+        const id = jobIdOfSubject(r.subject);
+        if (id === null) return;
+        const [node, status, hash, writer] = r.fields;
+        if (archived.has(id)) {
+          ctx.violation('CRASH', `archived job ${id} was written to the live queue of ${node}`, [r.subject]);
+          return;
+        }
+        const c = committed.get(id);
+        if (c && c.hash !== hash) {
+          ctx.violation(
+            'CRASH',
+            `finalized job ${id} (${c.status}) changed: written again as ${String(status)} on ${node}`,
+            [r.subject],
+          );
+          return;
+        }
+        if (writer === 'masterd') lastMasterHash.set(id, hash);
+      } else if (isEvent(r, 'jqueue.write')) {
+        const id = jobIdOfSubject(r.subject);
+        const hash = id === null ? undefined : lastMasterHash.get(id);
+        const [status] = r.fields;
+        if (id !== null && hash !== undefined && isFinalJobStatus(status) && !committed.has(id)) {
+          committed.set(id, { hash, status });
+        }
+      } else if (isEvent(r, 'jqueue.archive')) {
+        const id = jobIdOfSubject(r.subject);
+        if (id !== null) archived.add(id);
+      } else if (isEvent(r, 'queue.open')) {
+        const [, live] = r.fields;
+        for (const id of parseLiveJobs(live).keys()) {
           if (archived.has(id)) {
-            ctx.violation('CRASH', `archived job ${id} was written to the live queue of ${String(r.fields[0])}`, [
-              r.subject,
-            ]);
+            ctx.violation('CRASH', `archived job ${id} reappeared in the live queue of ${r.subject}`, [`job/${id}`]);
             return;
           }
-          const c = committed.get(id);
-          if (c && c.hash !== hash) {
-            ctx.violation(
-              'CRASH',
-              `finalized job ${id} (${c.status}) changed: written again as ${String(r.fields[1])} on ${String(r.fields[0])}`,
-              [r.subject],
-            );
-            return;
-          }
-          if (r.fields[3] === 'masterd') lastMasterHash.set(id, hash);
-          return;
-        }
-        case 'jqueue.write': {
-          const id = jobIdOfSubject(r.subject);
-          const hash = id === null ? undefined : lastMasterHash.get(id);
-          if (id !== null && hash !== undefined && isFinalized(r.fields[0]) && !committed.has(id)) {
-            committed.set(id, { hash, status: String(r.fields[0]) });
-          }
-          return;
-        }
-        case 'jqueue.archive': {
-          const id = jobIdOfSubject(r.subject);
-          if (id !== null) archived.add(id);
-          return;
-        }
-        case 'queue.open': {
-          for (const id of parseLiveJobs(r.fields[1]).keys()) {
-            if (archived.has(id)) {
-              ctx.violation('CRASH', `archived job ${id} reappeared in the live queue of ${r.subject}`, [`job/${id}`]);
-              return;
-            }
-          }
-          return;
         }
       }
     },

@@ -4,6 +4,7 @@
  * file is not a creation); a second creation with the same id means the serial was reused and
  * the first job's file was (or will be) overwritten.
  */
+import { isEvent } from '../sim/events.js';
 import type { Checker } from './checker.js';
 import { jobIdOfSubject } from './durability-events.js';
 
@@ -12,7 +13,7 @@ export function uniqueJobIdsChecker(): Checker {
   return {
     name: 'CRASH-job-ids',
     onEvent(r, ctx) {
-      if (r.kind !== 'job.status' || r.fields[0] !== null) return;
+      if (!isEvent(r, 'job.status') || r.fields[0] !== null) return;
       const id = jobIdOfSubject(r.subject);
       if (id === null) return;
       const first = created.get(id);

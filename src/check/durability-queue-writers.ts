@@ -8,9 +8,10 @@
  */
 
 import { QUEUE_DIR, queuePaths } from '../jqueue/storage-paths.js';
+import { isEvent, isEventIn } from '../sim/events.js';
 import type { Checker } from './checker.js';
 
-const WRITES = new Set(['disk.write', 'disk.append', 'disk.rename', 'disk.unlink']);
+const WRITES = new Set(['disk.write', 'disk.append', 'disk.rename', 'disk.unlink'] as const);
 
 export function queueWritersChecker(queueDir: string = QUEUE_DIR): Checker {
   const lockPath = queuePaths(queueDir).lock;
@@ -20,21 +21,18 @@ export function queueWritersChecker(queueDir: string = QUEUE_DIR): Checker {
   return {
     name: 'MX-queue-dir',
     onEvent(r, ctx) {
-      if (r.kind === 'disk.flock' && r.subject === lockPath) {
+      if (isEvent(r, 'disk.flock') && r.subject === lockPath) {
         const [disk, label, mode, result] = r.fields;
-        if (mode === 'exclusive' && (result === 'granted' || result === 'held') && typeof disk === 'string') {
-          holder.set(disk, String(label));
-        }
+        if (mode === 'exclusive' && (result === 'granted' || result === 'held')) holder.set(disk, String(label));
         return;
       }
-      if (r.kind === 'disk.funlock' && r.subject === lockPath) {
-        const [disk, label] = r.fields;
-        if (typeof disk === 'string' && holder.get(disk) === label) holder.delete(disk);
+      if (isEvent(r, 'disk.funlock') && r.subject === lockPath) {
+        const [disk, owner] = r.fields;
+        if (holder.get(disk) === owner) holder.delete(disk);
         return;
       }
-      if (!WRITES.has(r.kind) || !r.subject.startsWith(prefix)) return;
+      if (!isEventIn(r, WRITES) || !r.subject.startsWith(prefix)) return;
       const [disk, label] = r.fields;
-      if (typeof disk !== 'string') return;
       const owner = holder.get(disk);
       if (owner !== String(label)) {
         ctx.violation(

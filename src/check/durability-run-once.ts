@@ -5,6 +5,7 @@
  * (the opcode processor; the opcode is the one of that job that last became `running`).
  * Recovery must turn an interrupted running opcode into `error`, never run it again.
  */
+import { isEvent } from '../sim/events.js';
 import type { Checker } from './checker.js';
 
 export function runOnceChecker(): Checker {
@@ -15,12 +16,12 @@ export function runOnceChecker(): Checker {
     name: 'CRASH-run-once',
     onEvent(r, ctx) {
       let opcode: string | undefined;
-      if (r.kind === 'opcode.status' && r.fields[1] === 'running') {
+      if (isEvent(r, 'opcode.status') && r.fields[1] === 'running') {
         running.set(r.subject.slice(0, r.subject.indexOf('/op/')), r.subject);
         return;
       }
-      if (r.kind === 'lu.exec') opcode = r.subject;
-      else if (r.kind === 'mcpu.exec') opcode = running.get(r.subject);
+      if (isEvent(r, 'lu.exec')) opcode = r.subject;
+      else if (isEvent(r, 'mcpu.exec')) opcode = running.get(r.subject);
       if (opcode === undefined) return;
       const first = started.get(opcode);
       if (first !== undefined) {

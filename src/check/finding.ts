@@ -32,7 +32,9 @@ export type FindingKind =
   | 'budget'
   | 'exception'
   | 'nondeterminism'
-  | 'divergence';
+  | 'divergence'
+  /** The kernel broke one of its own invariants: a bug of the harness, not of the system. */
+  | 'harness';
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -118,5 +120,7 @@ export function findingOf(result: RunResult, waitFor: WaitForGraph | undefined):
       };
     case 'divergence':
       return { ...base, kind: 'divergence', property: 'replay', message: o.message, threads: [], objects: [] };
+    case 'harness':
+      return { ...base, kind: 'harness', property: `harness:${o.rule}`, message: o.message, threads: [], objects: [] };
   }
 }

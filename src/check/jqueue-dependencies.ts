@@ -7,10 +7,10 @@
  * `id:status|status;id:`.
  */
 
+import { isFinalJobStatus, type JobStatus } from '../jqueue/constants.js';
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
-
-const FINAL: ReadonlySet<string> = new Set(['canceled', 'success', 'error']);
 
 export interface ParsedDependency {
   readonly jobId: string;
@@ -28,23 +28,24 @@ export function parseDependencies(text: string): ParsedDependency[] {
 
 /** Whether a dependency that ended (or not) with `status` lets the dependent run. */
 export function dependencyAccepted(status: string | undefined, wanted: readonly string[]): boolean {
-  if (status === undefined || !FINAL.has(status)) return false;
+  if (!isFinalJobStatus(status)) return false;
   if (status === 'canceled') return wanted.includes('canceled');
   return wanted.length === 0 || wanted.includes(status);
 }
 
 export function dependencyOrderChecker(): Checker {
-  const status = new Map<string, string>();
+  const status = new Map<string, JobStatus>();
   return {
     name: 'DEP',
     onEvent(r: TraceRecord, ctx: CheckContext) {
-      if (r.kind === 'job.status') {
-        const to = r.fields[1];
-        if (typeof to === 'string') status.set(r.subject, to);
+      if (isEvent(r, 'job.status')) {
+        const [, to] = r.fields;
+        status.set(r.subject, to);
         return;
       }
-      if (r.kind !== 'jqueue.exec.start') return;
-      for (const dep of parseDependencies(String(r.fields[0] ?? ''))) {
+      if (!isEvent(r, 'jqueue.exec.start')) return;
+      const [depends] = r.fields;
+      for (const dep of parseDependencies(depends)) {
         const subject = `job/${dep.jobId}`;
         const st = status.get(subject);
         if (dependencyAccepted(st, dep.statuses)) continue;

@@ -6,31 +6,31 @@
  * job/<id> <status> <replicated>` and `jqueue.archive job/<id>`.
  */
 
+import { isFinalJobStatus, type JobStatus } from '../jqueue/constants.js';
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 
-const FINAL: ReadonlySet<string> = new Set(['canceled', 'success', 'error']);
-
 export function finalWriteChecker(): Checker {
   /** Jobs whose final state was written, and whether they were archived since. */
-  const done = new Map<string, { status: string; archived: boolean }>();
+  const done = new Map<string, { status: JobStatus; archived: boolean }>();
   return {
     name: 'LST:job-file',
     onEvent(r: TraceRecord, ctx: CheckContext) {
-      if (r.kind === 'jqueue.archive') {
+      if (isEvent(r, 'jqueue.archive')) {
         const d = done.get(r.subject);
         if (d) d.archived = true;
         return;
       }
-      if (r.kind !== 'jqueue.write') return;
-      const status = String(r.fields[0]);
+      if (!isEvent(r, 'jqueue.write')) return;
+      const [status] = r.fields;
       const prev = done.get(r.subject);
       if (prev) {
         const what = prev.archived ? 'after it was archived (the file is back in the queue)' : 'after its final write';
         ctx.violation('LST', `${r.subject} was written again (${status}) ${what} as ${prev.status}`, [r.subject]);
         return;
       }
-      if (FINAL.has(status)) done.set(r.subject, { status, archived: false });
+      if (isFinalJobStatus(status)) done.set(r.subject, { status, archived: false });
     },
   };
 }

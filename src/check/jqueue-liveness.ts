@@ -6,27 +6,27 @@
  * never queued and are not counted.
  */
 
+import { isFinalJobStatus, type JobStatus } from '../jqueue/constants.js';
+import { isEvent } from '../sim/events.js';
 import type { RunResult } from '../sim/kernel.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 
-const FINAL: ReadonlySet<string> = new Set(['canceled', 'success', 'error']);
-
 export function jobsFinishChecker(opts: { readonly maxListed?: number } = {}): Checker {
-  const status = new Map<string, string>();
+  const status = new Map<string, JobStatus>();
   return {
     name: 'liveness:jobs',
     onEvent(r: TraceRecord) {
-      if (r.kind === 'job.status') {
-        const to = r.fields[1];
-        if (typeof to === 'string') status.set(r.subject, to);
-      } else if (r.kind === 'jqueue.submit.failed') {
+      if (isEvent(r, 'job.status')) {
+        const [, to] = r.fields;
+        status.set(r.subject, to);
+      } else if (isEvent(r, 'jqueue.submit.failed')) {
         status.delete(r.subject);
       }
     },
     atEnd(result: RunResult, ctx: CheckContext) {
       if (result.outcome.kind !== 'completed' && result.outcome.kind !== 'quiescent') return;
-      const stuck = [...status].filter(([, s]) => !FINAL.has(s)).map(([job, s]) => `${job} (${s})`);
+      const stuck = [...status].filter(([, s]) => !isFinalJobStatus(s)).map(([job, s]) => `${job} (${s})`);
       if (stuck.length === 0) return;
       const max = opts.maxListed ?? 5;
       const listed = stuck.slice(0, max).join(', ') + (stuck.length > max ? `, and ${stuck.length - max} more` : '');

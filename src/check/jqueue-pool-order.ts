@@ -7,6 +7,7 @@
  * afresh.
  */
 
+import { type EventRecord, isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
@@ -34,10 +35,9 @@ export function poolOrderChecker(): Checker {
     }
     return pool;
   };
-  const entryOf = (r: TraceRecord): Entry | null => {
+  const entryOf = (r: EventRecord<'pool.add' | 'pool.reprioritize' | 'pool.pick'>): Entry => {
     const [taskId, priority, seq] = r.fields;
-    if (typeof priority !== 'number' || typeof seq !== 'number') return null;
-    return { taskId: typeof taskId === 'number' ? taskId : null, priority, seq };
+    return { taskId, priority, seq };
   };
   return {
     name: 'PRIO:pool',
@@ -47,31 +47,23 @@ export function poolOrderChecker(): Checker {
         pools.delete(died);
         return;
       }
-      switch (r.kind) {
-        case 'pool.create':
-          poolOf(r.thread).clear();
-          return;
-        case 'pool.add':
-        case 'pool.reprioritize': {
-          const e = entryOf(r);
-          if (e) poolOf(r.thread).set(e.seq, e);
-          return;
-        }
-        case 'pool.pick': {
-          const e = entryOf(r);
-          if (!e) return;
-          const pool = poolOf(r.thread);
-          pool.delete(e.seq);
-          let first: Entry | null = null;
-          for (const p of pool.values()) if (first === null || before(p, first)) first = p;
-          if (first && before(first, e)) {
-            ctx.violation(
-              'PRIO',
-              `${procs.name(r.thread)} picked task ${e.taskId} (priority ${e.priority}, #${e.seq}) while task ${first.taskId} (priority ${first.priority}, #${first.seq}) was queued ahead of it`,
-              [`job/${e.taskId}`, `job/${first.taskId}`],
-            );
-          }
-          return;
+      if (isEvent(r, 'pool.create')) {
+        poolOf(r.thread).clear();
+      } else if (isEvent(r, 'pool.add') || isEvent(r, 'pool.reprioritize')) {
+        const e = entryOf(r);
+        poolOf(r.thread).set(e.seq, e);
+      } else if (isEvent(r, 'pool.pick')) {
+        const e = entryOf(r);
+        const pool = poolOf(r.thread);
+        pool.delete(e.seq);
+        let first: Entry | null = null;
+        for (const p of pool.values()) if (first === null || before(p, first)) first = p;
+        if (first && before(first, e)) {
+          ctx.violation(
+            'PRIO',
+            `${procs.name(r.thread)} picked task ${e.taskId} (priority ${e.priority}, #${e.seq}) while task ${first.taskId} (priority ${first.priority}, #${first.seq}) was queued ahead of it`,
+            [`job/${e.taskId}`, `job/${first.taskId}`],
+          );
         }
       }
     },

@@ -8,6 +8,8 @@
  * `lock.acquired` / `lock.release` events of the queue lock name.
  */
 
+import type { LockMode } from '../locking/constants.js';
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
@@ -18,33 +20,26 @@ export const QUEUE_LOCK_SUBJECT = 'JobQueue';
 export function queueLockChecker(lockName = QUEUE_LOCK_SUBJECT): Checker {
   const procs = new ProcessMap();
   /** Threads holding the queue lock, with their mode. */
-  const holders = new Map<number, string>();
+  const holders = new Map<number, LockMode>();
   return {
     name: 'QLOCK',
     onEvent(r: TraceRecord, ctx: CheckContext) {
       procs.observe(r);
-      switch (r.kind) {
-        case 'lock.create':
-          if (r.subject === lockName) holders.clear();
-          return;
-        case 'lock.acquired':
-          if (r.subject === lockName) holders.set(r.thread, String(r.fields[0]));
-          return;
-        case 'lock.release':
-          if (r.subject === lockName) holders.delete(r.thread);
-          return;
-        case 'jqueue.exec.start':
-        case 'jqueue.exec.end': {
-          const mode = holders.get(r.thread);
-          if (mode === undefined) return;
-          const when = r.kind === 'jqueue.exec.start' ? 'runs' : 'returned from';
-          ctx.violation(
-            'QLOCK',
-            `${procs.name(r.thread)} ${when} opcode ${r.subject} while holding the queue lock ${lockName} (${mode})`,
-            [r.subject, lockName],
-          );
-          return;
-        }
+      if (isEvent(r, 'lock.create')) {
+        if (r.subject === lockName) holders.clear();
+      } else if (isEvent(r, 'lock.acquired')) {
+        if (r.subject === lockName) holders.set(r.thread, r.fields[0]);
+      } else if (isEvent(r, 'lock.release')) {
+        if (r.subject === lockName) holders.delete(r.thread);
+      } else if (isEvent(r, 'jqueue.exec.start') || isEvent(r, 'jqueue.exec.end')) {
+        const mode = holders.get(r.thread);
+        if (mode === undefined) return;
+        const when = r.kind === 'jqueue.exec.start' ? 'runs' : 'returned from';
+        ctx.violation(
+          'QLOCK',
+          `${procs.name(r.thread)} ${when} opcode ${r.subject} while holding the queue lock ${lockName} (${mode})`,
+          [r.subject, lockName],
+        );
       }
     },
   };

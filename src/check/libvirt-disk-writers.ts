@@ -16,6 +16,7 @@
  * The post-copy migration window (8 (c)) is inferred in the spec and not simulated.
  */
 
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 import { LibvirtView } from './libvirt-view.js';
@@ -30,7 +31,7 @@ export interface DiskWritersOptions {
 export function libvirtDiskWritersChecker(opts: DiskWritersOptions): Checker {
   const view = new LibvirtView();
   /** path -> writer pid -> [mode, subject]. */
-  const active = new Map<string, Map<number, [string, string]>>();
+  const active = new Map<string, Map<number, ['shared' | 'exclusive', string]>>();
   const stopWriting = (pid: number) => {
     for (const writers of active.values()) writers.delete(pid);
   };
@@ -42,15 +43,14 @@ export function libvirtDiskWritersChecker(opts: DiskWritersOptions): Checker {
         stopWriting(died);
         return;
       }
-      if (r.kind === 'guest.cpus' && r.fields[0] === 'stopped') {
+      if (isEvent(r, 'guest.cpus') && r.fields[0] === 'stopped') {
         const pid = Number(r.subject.slice(r.subject.lastIndexOf('/') + 1));
         stopWriting(pid);
-      } else if (r.kind === 'guest.detach') {
-        const pid = r.fields[1];
-        if (typeof pid === 'number') active.get(r.subject)?.delete(pid);
-      } else if (r.kind === 'guest.write') {
+      } else if (isEvent(r, 'guest.detach')) {
+        const [, pid] = r.fields;
+        active.get(r.subject)?.delete(pid);
+      } else if (isEvent(r, 'guest.write')) {
         const [who, pid, mode] = r.fields;
-        if (typeof pid !== 'number' || typeof who !== 'string' || typeof mode !== 'string') return;
         let writers = active.get(r.subject);
         if (!writers) {
           writers = new Map();

@@ -6,6 +6,7 @@
  */
 
 import { LOCKD_KILL_BOUND_US } from '../lockd/constants.js';
+import { isEvent } from '../sim/events.js';
 import type { RunResult } from '../sim/kernel.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
@@ -31,9 +32,9 @@ export function libvirtKillBoundChecker(boundUs: number = LOCKD_KILL_BOUND_US): 
     name: 'libvirt-kill-bound',
     onEvent(r: TraceRecord, ctx: CheckContext) {
       view.observe(r);
-      if (r.kind === 'lockd.conn-close') {
+      if (isEvent(r, 'lockd.conn-close')) {
         const [, clientPid, ownerPid, released] = r.fields;
-        if (typeof ownerPid === 'number' && ownerPid !== 0 && clientPid === ownerPid && Number(released) > 0) {
+        if (ownerPid !== 0 && clientPid === ownerPid && released > 0) {
           if (!view.isDead(ownerPid) && !pending.has(ownerPid)) pending.set(ownerPid, r.time + boundUs);
         }
       }
@@ -78,18 +79,19 @@ export function sanlockLeaseLossChecker(boundUs: number): Checker {
     onEvent(r: TraceRecord, ctx: CheckContext) {
       const died = view.observe(r);
       if (died !== null) held.delete(died);
-      if (r.kind === 'proc.start' && typeof r.fields[0] === 'number') {
-        nodeOf.set(r.fields[0], r.subject.slice(0, r.subject.indexOf('/')));
-      } else if (r.kind === 'sanlock.acquire' || r.kind === 'sanlock.release') {
+      if (isEvent(r, 'proc.start')) {
+        const [pid] = r.fields;
+        nodeOf.set(pid, r.subject.slice(0, r.subject.indexOf('/')));
+      } else if (isEvent(r, 'sanlock.acquire') || isEvent(r, 'sanlock.release')) {
         const [pid, names, result] = r.fields;
-        if (typeof pid !== 'number' || typeof names !== 'string' || result !== 'ok') return;
+        if (result !== 'ok') return;
         const set = held.get(pid) ?? new Set<string>();
         for (const n of names.split(',').filter((x) => x !== '')) {
           if (r.kind === 'sanlock.acquire') set.add(n);
           else set.delete(n);
         }
         held.set(pid, set);
-      } else if (r.kind === 'sanlock.lease-lost') {
+      } else if (isEvent(r, 'sanlock.lease-lost')) {
         const node = r.subject.slice(0, r.subject.indexOf('/'));
         if (!pending.has(node)) pending.set(node, r.time + boundUs);
       }

@@ -9,6 +9,7 @@
  * - `REEXEC`: a re-exec leaves the table exactly as it was.
  */
 
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 import { LibvirtView, nodeOfLabel } from './libvirt-view.js';
@@ -19,7 +20,7 @@ export function libvirtLockTableChecker(): Checker {
     name: 'libvirt-lock-table',
     onEvent(r: TraceRecord, ctx: CheckContext) {
       view.observe(r);
-      if (r.kind === 'libvirt.resource') {
+      if (isEvent(r, 'libvirt.resource')) {
         const sep = r.subject.indexOf(':');
         const key = r.subject.slice(sep + 1);
         const records = view.recordsOf(key);
@@ -33,16 +34,16 @@ export function libvirtLockTableChecker(): Checker {
           const held = records.map(([node, rec]) => `${node} ${rec.mode} [${rec.owners.join(',')}]`).join('; ');
           ctx.violation('MX', `${key}: held exclusively on one node and also elsewhere: ${held}`, [key]);
         }
-      } else if (r.kind === 'lockd.conn-close') {
+      } else if (isEvent(r, 'lockd.conn-close')) {
         const [, clientPid, ownerPid] = r.fields;
-        if (typeof ownerPid !== 'number' || ownerPid === 0 || clientPid !== ownerPid) return;
+        if (ownerPid === 0 || clientPid !== ownerPid) return;
         for (const [key, rec] of view.table(nodeOfLabel(r.subject))) {
           if (rec.mode === 'exclusive' && rec.owners.includes(ownerPid)) {
             ctx.violation('FREE', `${key}: still held by ${ownerPid} after its owner connection closed`, [key]);
             return;
           }
         }
-      } else if (r.kind === 'lockd.reexec') {
+      } else if (isEvent(r, 'lockd.reexec')) {
         const [before, after] = r.fields;
         if (before !== after) {
           ctx.violation('REEXEC', `${r.subject}: re-exec changed the lock table from "${before}" to "${after}"`, [

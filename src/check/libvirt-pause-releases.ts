@@ -11,6 +11,8 @@
  * can never acquire: the domain never runs again.
  */
 
+import type { DomainLockOp } from '../lockd/domain-lock.js';
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 import { LibvirtView, pidOfSubject } from './libvirt-view.js';
@@ -19,7 +21,7 @@ export function libvirtPauseReleasesChecker(): Checker {
   const view = new LibvirtView();
   const pauseFailed = new Set<number>();
   /** pid -> the lock-manager call in progress (a domain's calls are serialised by its job). */
-  const inProgress = new Map<number, string>();
+  const inProgress = new Map<number, DomainLockOp>();
   /** PIDs with a lock-manager call that never returned. */
   const cutShort = new Set<number>();
   /** pid -> paths whose ImageAttach/ImageDetach started and never returned. */
@@ -30,29 +32,26 @@ export function libvirtPauseReleasesChecker(): Checker {
     name: 'libvirt-pause-releases',
     onEvent(r: TraceRecord, ctx: CheckContext) {
       view.observe(r);
-      if (r.kind === 'lock.begin' || r.kind === 'lock.op') {
-        const pid = r.fields[1];
-        if (typeof pid === 'number') {
-          if (r.kind === 'lock.begin' && inProgress.has(pid)) cutShort.add(pid);
-          if (r.kind === 'lock.begin') inProgress.set(pid, String(r.fields[0]));
-          else inProgress.delete(pid);
-        }
+      if (isEvent(r, 'lock.begin')) {
+        const [op, pid] = r.fields;
+        if (inProgress.has(pid)) cutShort.add(pid);
+        inProgress.set(pid, op);
+      } else if (isEvent(r, 'lock.op')) {
+        inProgress.delete(r.fields[1]);
       }
-      if (r.kind === 'hv.image') {
-        const pid = r.fields[1];
-        if (typeof pid !== 'number') return;
+      if (isEvent(r, 'hv.image')) {
+        const [, pid] = r.fields;
         const set = imageOps.get(pid) ?? new Set<string>();
         set.add(r.subject);
         imageOps.set(pid, set);
         lastImageOp.set(pid, r.subject);
-      } else if (r.kind === 'lock.op' && (r.fields[0] === 'ImageAttach' || r.fields[0] === 'ImageDetach')) {
-        const pid = r.fields[1];
-        const path = typeof pid === 'number' ? lastImageOp.get(pid) : undefined;
-        if (typeof pid === 'number' && path !== undefined) imageOps.get(pid)?.delete(path);
-      } else if (r.kind === 'lock.op' && r.fields[0] === 'ProcessPause' && r.fields[2] !== 'ok') {
-        const pid = r.fields[1];
-        if (typeof pid === 'number') pauseFailed.add(pid);
-      } else if (r.kind === 'libvirt.domain') {
+      } else if (isEvent(r, 'lock.op') && (r.fields[0] === 'ImageAttach' || r.fields[0] === 'ImageDetach')) {
+        const [, pid] = r.fields;
+        const path = lastImageOp.get(pid);
+        if (path !== undefined) imageOps.get(pid)?.delete(path);
+      } else if (isEvent(r, 'lock.op') && r.fields[0] === 'ProcessPause' && r.fields[2] !== 'ok') {
+        pauseFailed.add(r.fields[1]);
+      } else if (isEvent(r, 'libvirt.domain')) {
         const [from, to] = r.fields;
         const pid = pidOfSubject(r.subject);
         if (to === 'running') pauseFailed.delete(pid);

@@ -5,6 +5,7 @@
  * registered with crashed (spec §2.4: running QEMUs keep running unprotected; the documented
  * unsafe window, invariant 8 (a)).
  */
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 
 export interface ResourceRecord {
@@ -35,60 +36,42 @@ export class LibvirtView {
 
   /** Updates the view; returns the PID of a process that died with this record, if any. */
   observe(r: TraceRecord): number | null {
-    switch (r.kind) {
-      case 'proc.start': {
-        const pid = r.fields[0];
-        if (typeof pid === 'number') {
-          this.pidOf.set(r.subject, pid);
-          this.labelOf.set(pid, r.subject);
-        }
-        return null;
+    if (isEvent(r, 'proc.start')) {
+      const [pid] = r.fields;
+      this.pidOf.set(r.subject, pid);
+      this.labelOf.set(pid, r.subject);
+    } else if (isEvent(r, 'proc.crash') || isEvent(r, 'proc.exit')) {
+      if (r.subject.includes('/virtlockd#')) this.daemonDied(r.subject);
+      const pid = this.pidOf.get(r.subject);
+      if (pid === undefined) return null;
+      this.deadPids.add(pid);
+      return pid;
+    } else if (isEvent(r, 'libvirt.resource')) {
+      const [, to, , , owners] = r.fields;
+      const sep = r.subject.indexOf(':');
+      const node = r.subject.slice(0, sep);
+      const key = r.subject.slice(sep + 1);
+      let table = this.tables.get(node);
+      if (!table) {
+        table = new Map();
+        this.tables.set(node, table);
       }
-      case 'proc.crash':
-      case 'proc.exit': {
-        if (r.subject.includes('/virtlockd#')) this.daemonDied(r.subject);
-        const pid = this.pidOf.get(r.subject);
-        if (pid === undefined) return null;
-        this.deadPids.add(pid);
-        return pid;
+      if (to === 'free') table.delete(key);
+      else table.set(key, { mode: to, owners: owners !== '' ? owners.split(',').map(Number) : [] });
+    } else if (isEvent(r, 'guest.unsafe-resume')) {
+      // Resumed behind libvirt's back (invariant 8 (b)): it runs without its locks from now on.
+      const [pid] = r.fields;
+      this.unprotectedPids.add(pid);
+    } else if (isEvent(r, 'lockd.register')) {
+      const [, , ownerPid] = r.fields;
+      let set = this.registered.get(r.subject);
+      if (!set) {
+        set = new Set();
+        this.registered.set(r.subject, set);
       }
-      case 'libvirt.resource': {
-        const [, to, , , owners] = r.fields;
-        const sep = r.subject.indexOf(':');
-        const node = r.subject.slice(0, sep);
-        const key = r.subject.slice(sep + 1);
-        let table = this.tables.get(node);
-        if (!table) {
-          table = new Map();
-          this.tables.set(node, table);
-        }
-        if (to === 'free') table.delete(key);
-        else {
-          const list = typeof owners === 'string' && owners !== '' ? owners.split(',').map(Number) : [];
-          table.set(key, { mode: to === 'shared' ? 'shared' : 'exclusive', owners: list });
-        }
-        return null;
-      }
-      case 'guest.unsafe-resume': {
-        // Resumed behind libvirt's back (invariant 8 (b)): it runs without its locks from now on.
-        const pid = r.fields[0];
-        if (typeof pid === 'number') this.unprotectedPids.add(pid);
-        return null;
-      }
-      case 'lockd.register': {
-        const ownerPid = r.fields[2];
-        if (typeof ownerPid !== 'number') return null;
-        let set = this.registered.get(r.subject);
-        if (!set) {
-          set = new Set();
-          this.registered.set(r.subject, set);
-        }
-        set.add(ownerPid);
-        return null;
-      }
-      default:
-        return null;
+      set.add(ownerPid);
     }
+    return null;
   }
 
   private daemonDied(label: string): void {

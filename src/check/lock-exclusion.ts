@@ -5,6 +5,7 @@
  * holders.
  */
 
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
@@ -28,8 +29,9 @@ export function lockExclusionChecker(): Checker {
         for (const [lock, h] of locks) if (h.process === died) locks.delete(lock);
         return;
       }
-      if (r.kind === 'lock.acquired') {
-        const exclusive = r.fields[0] === 'exclusive';
+      if (isEvent(r, 'lock.acquired')) {
+        const [mode] = r.fields;
+        const exclusive = mode === 'exclusive';
         let h = locks.get(r.subject);
         if (!h) {
           h = { exclusive: null, shared: new Set(), process: procs.process(r.thread) };
@@ -48,18 +50,18 @@ export function lockExclusionChecker(): Checker {
         }
         if (exclusive) h.exclusive = r.thread;
         else h.shared.add(r.thread);
-      } else if (r.kind === 'lock.release') {
+      } else if (isEvent(r, 'lock.release')) {
         const h = locks.get(r.subject);
         if (!h) return;
         if (h.exclusive === r.thread) h.exclusive = null;
         h.shared.delete(r.thread);
-      } else if (r.kind === 'lock.downgrade') {
+      } else if (isEvent(r, 'lock.downgrade')) {
         const h = locks.get(r.subject);
         if (h && h.exclusive === r.thread) {
           h.exclusive = null;
           h.shared.add(r.thread);
         }
-      } else if (r.kind === 'lock.delete') {
+      } else if (isEvent(r, 'lock.delete')) {
         locks.delete(r.subject);
       }
     },

@@ -10,6 +10,7 @@
  * began in the fault phase starts at the calm: faults may legitimately delay it until then.
  */
 
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
@@ -39,18 +40,12 @@ export function lockStarvationChecker(opts: LockStarvationOptions): Checker {
         for (const [k, w] of pending) if (procs.process(w.thread) === died) pending.delete(k);
         return;
       }
-      switch (r.kind) {
-        case 'fault.calm':
-          calmAtUs = r.time;
-          break;
-        case 'lock.wait':
-          pending.set(key(r.thread, r.subject), { thread: r.thread, lock: r.subject, sinceUs: r.time });
-          break;
-        case 'lock.acquired':
-        case 'lock.timeout':
-        case 'lock.error':
-          pending.delete(key(r.thread, r.subject));
-          break;
+      if (isEvent(r, 'fault.calm')) {
+        calmAtUs = r.time;
+      } else if (isEvent(r, 'lock.wait')) {
+        pending.set(key(r.thread, r.subject), { thread: r.thread, lock: r.subject, sinceUs: r.time });
+      } else if (isEvent(r, 'lock.acquired') || isEvent(r, 'lock.timeout') || isEvent(r, 'lock.error')) {
+        pending.delete(key(r.thread, r.subject));
       }
       if (calmAtUs === null) return;
       // Waits are kept in the order they began, so the first one has waited longest.

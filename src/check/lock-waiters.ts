@@ -8,6 +8,7 @@
  *   joining a woken batch lets it overtake the exclusive waiters queued behind the batch.
  */
 
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 import { ProcessMap } from './process-map.js';
@@ -48,47 +49,38 @@ class WaitTable {
       return null;
     }
     if (
-      (r.kind === 'lock.wait' || r.kind === 'lock.notify' || r.kind === 'lock.acquired') &&
+      (isEvent(r, 'lock.wait') || isEvent(r, 'lock.notify') || isEvent(r, 'lock.acquired')) &&
       !this.home.has(r.subject)
     ) {
       this.home.set(r.subject, this.procs.process(r.thread));
     }
-    switch (r.kind) {
-      case 'lock.wait': {
-        const [mode, priority, seq] = r.fields;
-        const w: Waiter = {
-          thread: r.thread,
-          exclusive: mode === 'exclusive',
-          priority: Number(priority),
-          seq: Number(seq),
-        };
-        this.table(r.subject).set(r.thread, w);
-        return { kind: 'wait', waiter: w };
-      }
-      case 'lock.notify': {
-        let s = this.woken.get(r.subject);
-        if (!s) this.woken.set(r.subject, (s = new Set()));
-        s.add(Number(r.fields[1]));
-        return null;
-      }
-      case 'lock.acquired': {
-        const t = this.table(r.subject);
-        const w = t.get(r.thread);
-        t.delete(r.thread);
-        return { kind: 'acquired', waiter: w };
-      }
-      case 'lock.timeout':
-      case 'lock.error':
-        this.table(r.subject).delete(r.thread);
-        return null;
-      case 'lock.delete':
-        this.waiting.delete(r.subject);
-        this.woken.delete(r.subject);
-        this.home.delete(r.subject);
-        return null;
-      default:
-        return null;
+    if (isEvent(r, 'lock.wait')) {
+      const [mode, priority, seq] = r.fields;
+      const w: Waiter = { thread: r.thread, exclusive: mode === 'exclusive', priority, seq };
+      this.table(r.subject).set(r.thread, w);
+      return { kind: 'wait', waiter: w };
     }
+    if (isEvent(r, 'lock.notify')) {
+      const [, seq] = r.fields;
+      let s = this.woken.get(r.subject);
+      if (!s) this.woken.set(r.subject, (s = new Set()));
+      s.add(seq);
+      return null;
+    }
+    if (isEvent(r, 'lock.acquired')) {
+      const t = this.table(r.subject);
+      const w = t.get(r.thread);
+      t.delete(r.thread);
+      return { kind: 'acquired', waiter: w };
+    }
+    if (isEvent(r, 'lock.timeout') || isEvent(r, 'lock.error')) {
+      this.table(r.subject).delete(r.thread);
+    } else if (isEvent(r, 'lock.delete')) {
+      this.waiting.delete(r.subject);
+      this.woken.delete(r.subject);
+      this.home.delete(r.subject);
+    }
+    return null;
   }
 
   table(lock: string): Map<number, Waiter> {
@@ -131,7 +123,7 @@ export function lockBatchChecker(): Checker {
   return {
     name: 'PRIO-batch',
     onEvent(r: TraceRecord, ctx: CheckContext) {
-      const before = r.kind === 'lock.wait' ? [...wt.table(r.subject).values()] : [];
+      const before = isEvent(r, 'lock.wait') ? [...wt.table(r.subject).values()] : [];
       const e = wt.apply(r);
       if (e?.kind !== 'wait' || !e.waiter || e.waiter.exclusive) return;
       const joined = e.waiter;

@@ -5,6 +5,7 @@
  * ids of one submission are distinct. Read from `mcpu.jobs job/<id> <json>` events.
  */
 
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 import type { CheckContext, Checker } from './checker.js';
 
@@ -31,17 +32,16 @@ export function luJobsShapeChecker(): Checker {
   return {
     name: 'LUJOBS',
     onEvent(r: TraceRecord, ctx: CheckContext) {
-      if (r.kind !== 'mcpu.jobs') return;
-      const raw = r.fields[0];
+      if (!isEvent(r, 'mcpu.jobs')) return;
+      const [raw] = r.fields;
       let value: unknown;
       try {
-        value = typeof raw === 'string' ? JSON.parse(raw) : undefined;
+        value = JSON.parse(raw);
       } catch {
         value = undefined;
       }
       const problem = value === undefined ? 'is not JSON' : problemOf(value);
-      if (problem)
-        ctx.violation('LUJOBS', `${r.subject}: the "jobs" result of its LU ${problem}: ${String(raw)}`, [r.subject]);
+      if (problem) ctx.violation('LUJOBS', `${r.subject}: the "jobs" result of its LU ${problem}: ${raw}`, [r.subject]);
     },
   };
 }

@@ -11,7 +11,7 @@
  *
  * The monitor counts how often each (from, to) pair was seen, for coverage reports.
  */
-import type { TraceField } from '../sim/ports.js';
+import type { TraceField, TraceKind } from '../sim/ports.js';
 import type { TransitionTable } from './model-table.js';
 
 export interface ModelViolation {
@@ -123,7 +123,7 @@ export interface StatusCheckContext {
 }
 
 /** Trace records after which volatile state is gone (`src/sim/kernel.ts` emits them). */
-const MEMORY_LOSS_KINDS: ReadonlySet<string> = new Set(['proc.crash', 'node.crash']);
+const MEMORY_LOSS_KINDS: ReadonlySet<string> = new Set<TraceKind>(['proc.crash', 'node.crash']);
 
 /**
  * A passive checker (the `Checker` shape of `scenarios/scenario.ts`) that feeds every

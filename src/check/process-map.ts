@@ -3,6 +3,7 @@
  * processes died. Checkers use it to forget state owned by a crashed process (its locks were
  * volatile memory of that process).
  */
+import { isEvent } from '../sim/events.js';
 import type { TraceRecord } from '../sim/trace.js';
 
 export class ProcessMap {
@@ -11,15 +12,13 @@ export class ProcessMap {
 
   /** Returns the label of a process that just died, if `r` says one did. */
   observe(r: TraceRecord): string | null {
-    if (r.kind === 'spawn') {
+    if (isEvent(r, 'spawn')) {
       const [label, id] = r.fields;
-      if (typeof id === 'number') {
-        this.names.set(id, r.subject);
-        if (typeof label === 'string') this.processOf.set(id, label);
-      }
+      this.names.set(id, r.subject);
+      if (label !== null) this.processOf.set(id, label);
       return null;
     }
-    if (r.kind === 'proc.crash' || r.kind === 'proc.exit') return r.subject;
+    if (isEvent(r, 'proc.crash') || isEvent(r, 'proc.exit')) return r.subject;
     return null;
   }
 

@@ -48,6 +48,11 @@ export function isJobStatus(s: unknown): s is JobStatus {
   return typeof s === 'string' && (JOB_STATUS_ALL as readonly string[]).includes(s);
 }
 
+/** Whether `s` (any value: a trace field, a parsed file, a request) is a final job status. */
+export function isFinalJobStatus(s: unknown): s is FinalJobStatus {
+  return typeof s === 'string' && (JOBS_FINALIZED as ReadonlySet<string>).has(s);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Opcode status: the same seven strings.
 

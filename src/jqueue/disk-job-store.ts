@@ -31,7 +31,7 @@
  * `queue.fatal <node> message`, plus `queue.rpc` from the fan-out (`storage-rpc.ts`).
  */
 import { type Disk, DiskError, type Net, type Proc, type Runtime } from '../sim/ports.js';
-import { JOB_QUEUE_VERSION } from './constants.js';
+import { JOB_QUEUE_VERSION, type JobStatus } from './constants.js';
 import { JobQueueError } from './errors.js';
 import type { JobStore, OpenedQueue } from './job-store.js';
 import type { SerializedJob } from './queued-job.js';
@@ -102,7 +102,7 @@ export function parseJobFile(text: string, id: number): SerializedJob | null {
   return value as SerializedJob;
 }
 
-export function jobFileStatus(job: SerializedJob): string {
+export function jobFileStatus(job: SerializedJob): JobStatus {
   return calcStatus(job.ops.map((op) => op.status));
 }
 

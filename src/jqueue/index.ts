@@ -9,7 +9,6 @@ export * from './job-queue.js';
 export * from './job-queue-worker.js';
 export * from './job-store.js';
 export * from './lock-port.js';
-export * from './mutex.js';
 export * from './op-exec-callbacks.js';
 export * from './op-exec-context.js';
 export * from './op-executor.js';

@@ -22,6 +22,8 @@
  * monitor when one is given (Ganeti lists only the dependency manager's `job/<id>` entries
  * there) so that a deadlock through either lock is named with its cycle.
  */
+
+import { Mutex } from '../lib/mutex.js';
 import type { LockMonitor } from '../locking/lock-monitor.js';
 import { SharedLock } from '../locking/shared-lock.js';
 import { MutantSet } from '../mutants/registry.js';
@@ -39,7 +41,6 @@ import { GenericError, JobLost, JobQueueDrainError, JobQueueError, JobQueueFull,
 import { JobChangeNotifier, type JobChanges, waitForJobChanges } from './job-changes.js';
 import { runJobTask, type WorkerQueue } from './job-queue-worker.js';
 import type { JobStore } from './job-store.js';
-import { Mutex } from './mutex.js';
 import type { TimeoutStrategyFactory } from './op-exec-context.js';
 import type { OpExecutorFactory, SubmitJobResult } from './op-executor.js';
 import { cloneOpInput, type OpInput } from './opcode.js';

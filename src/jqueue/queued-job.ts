@@ -9,7 +9,9 @@
  * `batch()` are folded into one job-status change, so a multi-opcode update (cancel, marking the
  * remaining opcodes failed) shows as one step, as a reader of the job file would see it.
  */
-import type { TraceField } from '../sim/ports.js';
+
+import type { Mutex } from '../lib/mutex.js';
+import type { Emit } from '../sim/ports.js';
 import {
   JOB_STATUS_CANCELING,
   JOB_STATUS_QUEUED,
@@ -27,7 +29,6 @@ import {
 import { GenericError, OpExecError, pyAssert } from './errors.js';
 import { type LogEntry, mergeTimeOrNull, splitTime, splitTimeOrNull, type Timestamp } from './job-log.js';
 import { jsonClone } from './json.js';
-import type { Mutex } from './mutex.js';
 import type { OpExecContext } from './op-exec-context.js';
 import { cloneOpInput, type OpInput, opReasonSource, opSummary } from './opcode.js';
 import { QueuedOpCode, type SerializedOpCode } from './queued-opcode.js';
@@ -38,7 +39,7 @@ export interface JobEnv {
   /** Virtual time now, in µs. */
   now(): number;
   /** `Runtime.emit`; absent for read-only copies and plain unit tests. */
-  emit?(kind: string, subject: string, ...fields: TraceField[]): void;
+  readonly emit?: Emit;
 }
 
 /** A job file (`job-<id>`). */

@@ -3,7 +3,7 @@
  * relative job ids of `SubmitManyJobs`, and the messages Ganeti reports. The queue
  * (`job-queue.ts`) does the locking, id allocation and writing.
  */
-import { JOBS_FINALIZED, OP_PRIO_DEFAULT, OP_PRIO_SUBMIT_VALID } from './constants.js';
+import { isFinalJobStatus, OP_PRIO_DEFAULT, OP_PRIO_SUBMIT_VALID } from './constants.js';
 import { GenericError } from './errors.js';
 import type { JobDependency, OpInput } from './opcode.js';
 import { opSummary } from './opcode.js';
@@ -36,7 +36,7 @@ function isRelativeJobId(v: unknown): v is number {
 }
 
 function isStatusList(v: unknown): boolean {
-  return Array.isArray(v) && v.every((s) => typeof s === 'string' && JOBS_FINALIZED.has(s as never));
+  return Array.isArray(v) && v.every((s) => isFinalJobStatus(s));
 }
 
 /** `opcodes.TNoRelativeJobDependencies`: None, or a list of `[absolute job id, [final statuses]]`. */

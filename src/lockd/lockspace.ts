@@ -17,7 +17,7 @@
  * (checked against `models/lock-resource.machine.ts`), and `lockspace.busy <key> <owner>
  * <reason>` for every refused acquire.
  */
-import { DiskError, type Proc, type TraceField } from '../sim/ports.js';
+import { DiskError, type Emit, type Proc } from '../sim/ports.js';
 import { LOCKSPACE_ACQUIRE_AUTOCREATE, LOCKSPACE_ACQUIRE_SHARED, VirErr, VirFrom } from './constants.js';
 import type { Storage } from './driver.js';
 import { checkFlags, systemError, VirError } from './errors.js';
@@ -29,7 +29,7 @@ export interface LockSpaceIo {
   readonly storage: Storage;
   /** Prefix of the resource keys in traces (the daemon's node), e.g. `node1:`. */
   readonly keyPrefix: string;
-  emit(kind: string, subject: string, ...fields: TraceField[]): void;
+  readonly emit: Emit;
   /** A new file descriptor number of the process (for the re-exec state file). */
   allocFd(): number;
 }

@@ -27,6 +27,8 @@
  * `lockd.kill <daemon> <pid> <signal|ESRCH|gave-up> <tick>`; `lockd.reexec <daemon> <table
  * before> <table after>`; the lockspaces emit `libvirt.resource` and `lockspace.busy`.
  */
+
+import { Mutex } from '../lib/mutex.js';
 import type { MutantSet } from '../mutants/registry.js';
 import type { Proc, ProcessRef, World } from '../sim/ports.js';
 import {
@@ -53,7 +55,6 @@ import {
   type LockdOwner,
 } from './lockd-protocol.js';
 import { LockSpace, type LockSpaceIo, type LockSpaceJson } from './lockspace.js';
-import { FifoMutex } from './mutex.js';
 
 export interface VirtlockdOptions {
   readonly node: string;
@@ -97,7 +98,7 @@ class DaemonState {
 interface Incarnation {
   readonly proc: ProcessRef;
   readonly sockets: Map<string, ProcessRef>;
-  readonly mutex: FifoMutex;
+  readonly mutex: Mutex;
   state: DaemonState | null;
   nextConn: number;
   nextFd: number;
@@ -199,7 +200,10 @@ export class Virtlockd {
     const inc: Incarnation = {
       proc: self,
       sockets: new Map(),
-      mutex: new FifoMutex(this.world, `virtlockd.dispatch:${self.label}`),
+      mutex: new Mutex(this.world, `virtlockd.dispatch:${self.label}`, {
+        order: 'fifo',
+        waitsOn: `virtlockd.dispatch:${self.label}`,
+      }),
       state: null,
       nextConn: 1,
       nextFd: 3,
@@ -226,11 +230,11 @@ export class Virtlockd {
       const conn = `c${inc.nextConn++}`;
       inc.sockets.set(conn, from);
       this.peers.set(from.pid, from);
-      yield* inc.mutex.lock();
+      yield* inc.mutex.acquire();
       try {
         inc.state?.clients.set(conn, { conn, clientPid: from.pid, owner: null, restricted: false });
       } finally {
-        inc.mutex.unlock();
+        inc.mutex.release();
       }
       this.world.processes.onExit(from, () => this.socketClosed(inc, conn));
       return { conn } satisfies LockdConnectReply;
@@ -242,7 +246,7 @@ export class Virtlockd {
     }
     if (method !== 'call') throw new Error(`virtlockd: unknown method ${method}`);
     const req = payload as LockdCallRequest;
-    yield* inc.mutex.lock();
+    yield* inc.mutex.acquire();
     try {
       yield* this.dispatch(inc, req);
       this.world.emit('lockd.call', inc.proc.label, LOCKD_PROC_NAMES[req.args.proc] ?? '?', req.conn, 'ok');
@@ -258,7 +262,7 @@ export class Virtlockd {
       );
       return { ok: false, error: e.toData() } satisfies LockdCallReply;
     } finally {
-      inc.mutex.unlock();
+      inc.mutex.release();
     }
   }
 
@@ -335,7 +339,7 @@ export class Virtlockd {
 
   /** `virLockDaemonClientFree`: release an owner's resources and kill it (spec §2.3). */
   private *clientFree(inc: Incarnation, conn: string): Proc<void> {
-    yield* inc.mutex.lock();
+    yield* inc.mutex.acquire();
     try {
       const st = inc.state;
       const client = st?.clients.get(conn);
@@ -355,7 +359,7 @@ export class Virtlockd {
       if (this.opts.mutants.has('release-without-kill')) return;
       yield* this.killOwner(inc, this.peers.get(ownerPid) ?? null, ownerPid);
     } finally {
-      inc.mutex.unlock();
+      inc.mutex.release();
     }
   }
 
@@ -376,7 +380,7 @@ export class Virtlockd {
 
   /** Pre-exec, exec, post-exec (spec §2.4), between two dispatches. */
   private *doReexec(inc: Incarnation): Proc<void> {
-    yield* inc.mutex.lock();
+    yield* inc.mutex.acquire();
     try {
       const st = inc.state;
       if (!st) return;
@@ -412,7 +416,7 @@ export class Virtlockd {
       }
       this.world.emit('lockd.reexec', inc.proc.label, before, renderTable(inc.state));
     } finally {
-      inc.mutex.unlock();
+      inc.mutex.release();
     }
   }
 }

@@ -5,52 +5,60 @@
  * locking the instance.
  */
 
-export const LEVEL_CLUSTER = 0;
-export const LEVEL_INSTANCE = 1;
-export const LEVEL_NODE_ALLOC = 2;
-export const LEVEL_NODEGROUP = 3;
-export const LEVEL_NODE = 4;
-export const LEVEL_NODE_RES = 5;
-export const LEVEL_NETWORK = 6;
+/**
+ * The levels, in acquisition order, one row each: the level's name (singular; also the name of its
+ * lock set and the prefix of its locks) and whether its locks can be added and removed at run
+ * time. Everything below is derived from this one table.
+ */
+const LEVEL_TABLE = [
+  { name: 'cluster', modifiable: false },
+  { name: 'instance', modifiable: true },
+  { name: 'node-alloc', modifiable: false },
+  { name: 'nodegroup', modifiable: true },
+  { name: 'node', modifiable: true },
+  { name: 'node-res', modifiable: true },
+  { name: 'network', modifiable: true },
+] as const;
 
-export type Level =
-  | typeof LEVEL_CLUSTER
-  | typeof LEVEL_INSTANCE
-  | typeof LEVEL_NODE_ALLOC
-  | typeof LEVEL_NODEGROUP
-  | typeof LEVEL_NODE
-  | typeof LEVEL_NODE_RES
-  | typeof LEVEL_NETWORK;
+type LevelRow = { readonly name: string; readonly modifiable: boolean };
+export type LevelName = (typeof LEVEL_TABLE)[number]['name'];
 
-export const LEVELS: readonly Level[] = [
-  LEVEL_CLUSTER,
-  LEVEL_INSTANCE,
-  LEVEL_NODE_ALLOC,
-  LEVEL_NODEGROUP,
-  LEVEL_NODE,
-  LEVEL_NODE_RES,
-  LEVEL_NETWORK,
-];
+/** The row index of level `N` in `T`, as a literal type (`'node'` -> 4). */
+type IndexOf<N, T extends readonly LevelRow[] = typeof LEVEL_TABLE, Seen extends unknown[] = []> = T extends readonly [
+  infer Row extends LevelRow,
+  ...infer Rest extends readonly LevelRow[],
+]
+  ? Row['name'] extends N
+    ? Seen['length']
+    : IndexOf<N, Rest, [...Seen, Row]>
+  : never;
+
+/** A level: its row's index, so that `LEVELS[i] === i` (code relies on it, and a test checks it). */
+export type Level = LevelName extends infer N ? (N extends LevelName ? IndexOf<N> : never) : never;
+
+function levelOf<const N extends LevelName>(name: N): IndexOf<N> {
+  // The table's index of `name`, which is what `IndexOf<N>` computes at compile time.
+  return LEVEL_TABLE.findIndex((row) => row.name === name) as IndexOf<N>;
+}
+
+export const LEVEL_CLUSTER = levelOf('cluster');
+export const LEVEL_INSTANCE = levelOf('instance');
+export const LEVEL_NODE_ALLOC = levelOf('node-alloc');
+export const LEVEL_NODEGROUP = levelOf('nodegroup');
+export const LEVEL_NODE = levelOf('node');
+export const LEVEL_NODE_RES = levelOf('node-res');
+export const LEVEL_NETWORK = levelOf('network');
+
+export const LEVELS: readonly Level[] = LEVEL_TABLE.map((row) => levelOf(row.name));
 
 /** Levels whose locks can be added and removed at run time. */
-export const LEVELS_MOD: ReadonlySet<Level> = new Set<Level>([
-  LEVEL_NODE_RES,
-  LEVEL_NODE,
-  LEVEL_NODEGROUP,
-  LEVEL_INSTANCE,
-  LEVEL_NETWORK,
-]);
+export const LEVELS_MOD: ReadonlySet<Level> = new Set(LEVELS.filter((l) => LEVEL_TABLE[l].modifiable));
 
-/** Level names (singular), also the names of the level's lock set and the prefix of its locks. */
-export const LEVEL_NAMES: Readonly<Record<Level, string>> = {
-  [LEVEL_CLUSTER]: 'cluster',
-  [LEVEL_INSTANCE]: 'instance',
-  [LEVEL_NODE_ALLOC]: 'node-alloc',
-  [LEVEL_NODEGROUP]: 'nodegroup',
-  [LEVEL_NODE]: 'node',
-  [LEVEL_NODE_RES]: 'node-res',
-  [LEVEL_NETWORK]: 'network',
-};
+/** Level names, by level. */
+// One entry per level by construction, which `fromEntries` cannot express in its type.
+export const LEVEL_NAMES = Object.fromEntries(LEVELS.map((l) => [l, LEVEL_TABLE[l].name])) as Readonly<
+  Record<Level, LevelName>
+>;
 
 /** The Big Ganeti Lock, the only lock of `LEVEL_CLUSTER`. */
 export const BGL = 'BGL';
@@ -59,5 +67,5 @@ export const BGL = 'BGL';
 export const NAL = 'NAL';
 
 export function isLevel(x: unknown): x is Level {
-  return typeof x === 'number' && Number.isInteger(x) && x >= LEVEL_CLUSTER && x <= LEVEL_NETWORK;
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < LEVEL_TABLE.length;
 }

@@ -24,10 +24,10 @@ export type LocksRecalc = typeof LOCKS_REPLACE | typeof LOCKS_APPEND;
 export const NODE_EVAC_PRI = 'primary-only';
 export const NODE_EVAC_SEC = 'secondary-only';
 export const NODE_EVAC_ALL = 'all';
-export const NODE_EVAC_MODES: readonly string[] = [NODE_EVAC_PRI, NODE_EVAC_SEC, NODE_EVAC_ALL];
+export const NODE_EVAC_MODES = [NODE_EVAC_PRI, NODE_EVAC_SEC, NODE_EVAC_ALL] as const;
 
 /** Reboot types (`constants.REBOOT_TYPES`). */
-export const REBOOT_TYPES: readonly string[] = ['soft', 'hard', 'full'];
+export const REBOOT_TYPES = ['soft', 'hard', 'full'] as const;
 
 /** Instance creation modes (`constants.INSTANCE_CREATE` ...). */
 export const INSTANCE_CREATE = 'create';

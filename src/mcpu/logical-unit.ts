@@ -101,15 +101,26 @@ export function copyLockList(names: LevelLocks | undefined): LevelLocks {
   return names === ALL_SET ? ALL_SET : [...names];
 }
 
-/** The class side of an LU: what the processor needs before instantiating it. */
+/**
+ * The class side of an LU: what the processor needs before instantiating it. Each LU's
+ * constructor takes the validated opcode of its own `OP_ID` (`ValidOp`), which the processor
+ * alone knows it has (`dispatch.ts` pairs each OP_ID with its class, checked by the compiler).
+ */
 export interface LuClass {
   readonly name: string;
   /** Run with the BGL held exclusively (alone in the cluster). Ganeti's default is true. */
   readonly REQ_BGL: boolean;
-  new (op: OpInput, env: LuEnv, log: LuLog): LogicalUnit;
+  new (op: never, env: LuEnv, log: LuLog): LogicalUnit;
 }
 
-export abstract class LogicalUnit {
+/** An opcode naming an instance (the instance helpers below need one). */
+export type InstanceOp = OpInput & { instance_name: string };
+
+/**
+ * A logical unit of opcode `Op`: `LogicalUnit<ValidOp<'OP_INSTANCE_STARTUP'>>` reads
+ * `this.op.instance_name` as a string, as `opcodes.ts` declares it.
+ */
+export abstract class LogicalUnit<Op extends OpInput = OpInput> {
   static readonly REQ_BGL: boolean = true;
 
   neededLocks: Map<Level, LevelLocks> | null = null;
@@ -123,7 +134,7 @@ export abstract class LogicalUnit {
   dryRunResult: unknown = null;
 
   constructor(
-    readonly op: OpInput,
+    readonly op: Op,
     readonly env: LuEnv,
     readonly proc: LuLog,
   ) {
@@ -180,10 +191,10 @@ export abstract class LogicalUnit {
   }
 
   /** `_ExpandAndLockInstance`: checks the instance exists and declares its lock. */
-  expandAndLockInstance(): void {
+  expandAndLockInstance(this: LogicalUnit<InstanceOp>): void {
     if (this.neededLocks === null) this.neededLocks = new Map();
     pyAssert(!this.neededLocks.has(LEVEL_INSTANCE), '_ExpandAndLockInstance called with instance-level locks set');
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     this.op.instance_name = expandInstanceName(this.cfg, name);
     this.neededLocks.set(LEVEL_INSTANCE, [name]);
   }
@@ -193,7 +204,7 @@ export abstract class LogicalUnit {
    * instance, then all its nodes and their node resources, recalculated from the instance lock.
    * `declareInstanceNodeLocks` is the matching `DeclareLocks`.
    */
-  expandAndLockInstanceAndNodes(): void {
+  expandAndLockInstanceAndNodes(this: LogicalUnit<InstanceOp>): void {
     this.expandAndLockInstance();
     this.neededLocks?.set(LEVEL_NODE, []);
     this.neededLocks?.set(LEVEL_NODE_RES, []);

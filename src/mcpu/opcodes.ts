@@ -7,7 +7,7 @@
  */
 import { OP_PRIO_DEFAULT, OP_PRIO_SUBMIT_VALID } from '../jqueue/constants.js';
 import { OpPrereqError } from '../jqueue/errors.js';
-import { cloneOpInput, type OpInput } from '../jqueue/opcode.js';
+import { cloneOpInput, type JobDependency, type OpInput, type ReasonEntry } from '../jqueue/opcode.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT, ECODE_INVAL, INSTANCE_CREATE, NODE_EVAC_MODES, REBOOT_TYPES } from './constants.js';
 import {
   TAny,
@@ -29,44 +29,55 @@ import {
 /** `ht.NoDefault`: the parameter is required. */
 export const NO_DEFAULT: unique symbol = Symbol('NoDefault');
 
-export interface OpParam {
-  readonly name: string;
+/** One parameter: its name, its default (or `NO_DEFAULT`) and its check, whose type it has. */
+export interface OpParam<N extends string = string, T = unknown> {
+  readonly name: N;
   /** Default value (copied when filled in), or `NO_DEFAULT`. */
-  readonly default: unknown;
-  readonly test: TypeCheck;
+  readonly default: T | typeof NO_DEFAULT;
+  readonly test: TypeCheck<T>;
 }
 
-export interface OpDef {
-  readonly OP_ID: string;
-  readonly params: readonly OpParam[];
+export interface OpDef<Id extends string = string, Ps extends readonly OpParam[] = readonly OpParam[]> {
+  readonly OP_ID: Id;
+  readonly params: Ps;
   /** `OP_RESULT`, or null when the result is not checked. */
   readonly result: TypeCheck | null;
   /** `WITH_LU`: false for opcodes only used by tests (`OpTestDummy`). */
   readonly withLu: boolean;
 }
 
-const p = (name: string, dflt: unknown, test: TypeCheck): OpParam => ({ name, default: dflt, test });
+const p = <const N extends string, T>(name: N, dflt: NoInfer<T> | typeof NO_DEFAULT, test: TypeCheck<T>) =>
+  ({ name, default: dflt, test }) as OpParam<N, T>;
 
 /** `OpCode.OP_PARAMS` of the base class: every opcode has these. */
-export const BASE_PARAMS: readonly OpParam[] = [
+export const BASE_PARAMS = [
   p('dry_run', null, TMaybe(TBool)),
   p('debug_level', null, TMaybe(TNonNegativeInt)),
   p('priority', OP_PRIO_DEFAULT, TElemOf([...OP_PRIO_SUBMIT_VALID].sort((a, b) => a - b))),
   p('depends', null, TMaybe(TListOf(TAny))),
   p('comment', null, TMaybe(TString)),
   p('reason', [], TListOf(TAny)),
-];
+] as const;
 
 const instanceName = p('instance_name', NO_DEFAULT, TNonEmptyString);
 const nodeName = p('node_name', NO_DEFAULT, TNonEmptyString);
 const shutdownTimeout = p('shutdown_timeout', DEFAULT_SHUTDOWN_TIMEOUT, TNonNegativeInt);
 const maybeName = TMaybe(TNonEmptyString);
 
-function def(OP_ID: string, params: OpParam[], result: TypeCheck | null, withLu = true): OpDef {
+function def<const Id extends string, const Ps extends readonly OpParam[]>(
+  OP_ID: Id,
+  params: Ps,
+  result: TypeCheck | null,
+  withLu = true,
+): OpDef<Id, Ps> {
   return { OP_ID, params, result, withLu };
 }
 
-export const OPCODES: readonly OpDef[] = [
+/**
+ * The catalogue. Each parameter's type is its check's (`TMaybe(TNonEmptyString)`: `string |
+ * null`), and `OpParams` derives every opcode's parameter types from here, so LUs read them typed.
+ */
+export const OPCODES = [
   def('OP_CLUSTER_VERIFY', [p('error_codes', false, TBool)], TBool),
   def('OP_INSTANCE_STARTUP', [instanceName, p('force', false, TBool)], TNone),
   def('OP_INSTANCE_SHUTDOWN', [instanceName, p('timeout', DEFAULT_SHUTDOWN_TIMEOUT, TNonNegativeInt)], TNone),
@@ -169,9 +180,33 @@ export const OPCODES: readonly OpDef[] = [
     null,
     false,
   ),
-];
+] as const;
 
-const BY_ID: ReadonlyMap<string, OpDef> = new Map(OPCODES.map((d) => [d.OP_ID, d]));
+/** The parameters of a parameter list, by name, with their checks' types. */
+type ParamsOf<Ps extends readonly OpParam[]> = {
+  -readonly [P in Ps[number] as P['name']]: P extends OpParam<string, infer T> ? T : never;
+};
+
+/** An opcode of the catalogue. */
+export type OpId = (typeof OPCODES)[number]['OP_ID'];
+
+/** The parameters every opcode has (`BASE_PARAMS`), as validation leaves them. */
+export interface BaseOpParams {
+  priority: number;
+  dry_run: boolean | null;
+  debug_level: number | null;
+  comment: string | null;
+  depends: JobDependency[] | null;
+  reason: ReasonEntry[];
+}
+
+/** The parameters of opcode `Id` after `validateOpCode` (required ones present, defaults filled in). */
+export type OpParams<Id extends OpId> = ParamsOf<Extract<(typeof OPCODES)[number], { OP_ID: Id }>['params']>;
+
+/** A validated opcode `Id`: what its logical unit reads, each parameter typed. */
+export type ValidOp<Id extends OpId> = OpInput & BaseOpParams & OpParams<Id> & { readonly OP_ID: Id };
+
+const BY_ID: ReadonlyMap<string, OpDef> = new Map<string, OpDef>(OPCODES.map((d) => [d.OP_ID, d]));
 
 export function opDef(opId: string): OpDef | null {
   return BY_ID.get(opId) ?? null;

@@ -113,7 +113,11 @@ export class Processor implements OpExecutor, LuLog {
       yield* this.acquireLocks(LEVEL_CLUSTER, [BGL], !luClass.REQ_BGL, false, calcTimeout());
       try {
         const def = opDef(op.OP_ID);
-        const lu = new luClass(def ? validateOpCode(op, def) : op, this.opts.env, this);
+        const valid = def ? validateOpCode(op, def) : op;
+        // The one place an opcode meets its LU's typed view of it: `validateOpCode` checked every
+        // parameter of `op.OP_ID` against the catalogue the LU's `ValidOp` type is derived from,
+        // and the dispatch table pairs each OP_ID with the LU of that opcode.
+        const lu = new luClass(valid as never, this.opts.env, this);
         lu.expandNames();
         pyAssert(lu.neededLocks !== null, 'needed_locks not set by LU');
         result = yield* this.lockAndExecLu(lu, LEVEL_CLUSTER + 1, calcTimeout);

@@ -6,6 +6,8 @@
  *
  * Drawn directly rather than through Graphviz: a timeline is a fixed grid, not a graph layout.
  */
+import { isEvent } from '../sim/events.js';
+import type { TraceEvents } from '../sim/ports.js';
 import type { TraceRecord } from '../sim/trace.js';
 import { categoryOf, fieldText, lockOf } from './trace-rows.js';
 
@@ -36,14 +38,14 @@ interface Bar {
 /** Lock waits and holds per thread, paired by (thread, lock); the unfinished ones end at `lastStep`. */
 function lockBars(records: readonly TraceRecord[], lastStep: number): Bar[] {
   const bars: Bar[] = [];
-  const holds = new Map<string, { step: number; mode: string }>();
+  const holds = new Map<string, { step: number; mode: TraceEvents['lock.acquired'][0] }>();
   const waits = new Map<string, number>();
   for (const r of records) {
-    if (!r.kind.startsWith('lock.')) continue;
     const key = `${r.thread}|${r.subject}`;
-    const mode = String(r.fields[0] ?? '');
-    if (r.kind === 'lock.wait') waits.set(key, r.step);
-    if (r.kind === 'lock.acquired' || r.kind === 'lock.timeout' || r.kind === 'lock.error') {
+    if (isEvent(r, 'lock.wait')) {
+      waits.set(key, r.step);
+    } else if (isEvent(r, 'lock.acquired') || isEvent(r, 'lock.timeout') || isEvent(r, 'lock.error')) {
+      const [mode] = r.fields;
       const w = waits.get(key);
       if (w !== undefined) {
         bars.push({
@@ -56,9 +58,8 @@ function lockBars(records: readonly TraceRecord[], lastStep: number): Bar[] {
         });
         waits.delete(key);
       }
-    }
-    if (r.kind === 'lock.acquired') holds.set(key, { step: r.step, mode });
-    if (r.kind === 'lock.release' || r.kind === 'lock.delete') {
+      if (r.kind === 'lock.acquired') holds.set(key, { step: r.step, mode });
+    } else if (isEvent(r, 'lock.release') || isEvent(r, 'lock.delete')) {
       const h = holds.get(key);
       if (h) {
         bars.push({

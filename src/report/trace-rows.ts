@@ -3,12 +3,12 @@
  * fault, thread) and the job and lock it concerns, so that a report can filter by thread, job
  * and lock without knowing every event kind.
  */
-import type { TraceField } from '../sim/ports.js';
+import type { TraceField, TraceKind } from '../sim/ports.js';
 import type { TraceRecord } from '../sim/trace.js';
 
 export type TraceCategory = 'lock' | 'job' | 'disk' | 'rpc' | 'fault' | 'thread' | 'other';
 
-const THREAD_KINDS: ReadonlySet<string> = new Set([
+const THREAD_KINDS: ReadonlySet<string> = new Set<TraceKind>([
   'spawn',
   'exit',
   'wait',
@@ -16,9 +16,8 @@ const THREAD_KINDS: ReadonlySet<string> = new Set([
   'yield',
   'sleep',
   'notify',
-  'step',
 ]);
-const FAULT_KINDS: ReadonlySet<string> = new Set([
+const FAULT_KINDS: ReadonlySet<string> = new Set<TraceKind>([
   'proc.crash',
   'node.crash',
   'node.restart',

@@ -41,10 +41,21 @@
  * lengths); a crash emits `disk.crash` with the number of files that lost data. Sizes are string
  * lengths (UTF-16 code units), which is what the systems under test write (ASCII JSON).
  */
+import type { DiskCall, DiskOpFields } from './events.js';
 import { FileLockTable } from './filelock.js';
 import { hashString32 } from './hash.js';
 import type { Kernel } from './kernel.js';
-import { type Disk, DiskError, type DiskErrorCode, type FileLockMode, type Proc, type ProcessRef } from './ports.js';
+import {
+  type Disk,
+  DiskError,
+  type DiskErrorCode,
+  type FileLockMode,
+  type Proc,
+  type ProcessRef,
+  type TraceEvents,
+  type TraceField,
+  type TraceKind,
+} from './ports.js';
 import { draw, type Rate, type Ratio, rateProblem, toRatio } from './rate.js';
 
 /** Virtual time each operation costs, in µs. */
@@ -113,6 +124,17 @@ export interface SimDiskOptions {
 
 /** Kinds of operation an injected EIO can hit. `fsync` covers `fsyncDir` too. */
 export type DiskFaultOp = 'write' | 'fsync';
+
+/** The kinds a disk operation traces: those whose fields start with the disk and the process. */
+type DiskOpKind = {
+  [K in TraceKind]: K extends `disk.${string}`
+    ? TraceEvents[K] extends DiskOpFields<TraceField[]>
+      ? K
+      : never
+    : never;
+}[TraceKind];
+/** A disk operation's own fields, after the disk and the process. */
+type DiskOpRest<K extends DiskOpKind> = TraceEvents[K] extends DiskOpFields<infer Rest> ? Rest : never;
 
 class Inode {
   /** The write since the last fsync that a crash may tear, with what it was applied to. */
@@ -462,7 +484,7 @@ export class SimDisk implements Disk {
     yield* this.kernel.sleep(costUs + extraUs);
   }
 
-  private failIfInjected(op: DiskFaultOp, call: string, path: string): void {
+  private failIfInjected(op: DiskFaultOp, call: DiskCall, path: string): void {
     let injected = false;
     if (this.failures[op] > 0) {
       this.failures[op]--;
@@ -475,7 +497,7 @@ export class SimDisk implements Disk {
     throw this.error('EIO', call, path);
   }
 
-  private error(code: DiskErrorCode, call: string, path: string): DiskError {
+  private error(code: DiskErrorCode, call: DiskCall, path: string): DiskError {
     this.emit('disk.error', path, call, code);
     return new DiskError(code, path, `${code}: ${call} ${this.name}:${path}`);
   }
@@ -492,8 +514,9 @@ export class SimDisk implements Disk {
     return proc;
   }
 
-  private emit(kind: string, path: string, ...fields: Array<string | number | boolean>): void {
-    this.kernel.emit(kind, path, this.name, this.kernel.currentOrNull()?.process?.label ?? null, ...fields);
+  /** Traces a disk operation: its declared fields after the disk's name and the calling process. */
+  private emit<K extends DiskOpKind>(kind: K, path: string, ...fields: DiskOpRest<K>): void {
+    this.kernel.appendEvent(kind, path, [this.name, this.kernel.currentOrNull()?.process?.label ?? null, ...fields]);
   }
 }
 

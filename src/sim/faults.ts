@@ -202,20 +202,19 @@ export class FaultVocabulary<C = unknown> implements FaultCatalogue {
   private strike(world: SimWorld, f: PlannedFault, ctx: C): void {
     const verb = this.verbs.get(f.kind) as AnyFaultVerb<C>;
     const { kind: _k, at: _a, ...args } = f;
-    const event = `fault.${f.kind}`;
     const subject = verb.subject(args);
     if (world.isCalm()) {
       // The liveness phase promises a healed world: faults planned for later are not delivered.
-      world.kernel.emit(event, subject, 'skipped', 'liveness-phase');
+      world.kernel.emitFaultStrike(f.kind, subject, 'skipped', 'liveness-phase');
       return;
     }
     const skipped = verb.skip?.(args, ctx, world) ?? null;
     if (skipped !== null) {
-      world.kernel.emit(event, subject, 'skipped', skipped);
+      world.kernel.emitFaultStrike(f.kind, subject, 'skipped', skipped);
       return;
     }
     // The record goes first, so that what the fault sets off is traced after its cause.
-    world.kernel.emit(event, subject);
+    world.kernel.emitFaultStrike(f.kind, subject);
     const proc = verb.inject(args, ctx, world);
     if (proc === undefined) return;
     world.spawn(`fault:${f.kind}`, () => proc, { process: null, daemon: true });

@@ -14,6 +14,7 @@
  * and timeouts run on virtual time. Like Linux, there is no FIFO hand-off: a release wakes every
  * waiter and the first to run takes the lock.
  */
+import type { FlockResult, FunlockReason } from './events.js';
 import type { Kernel } from './kernel.js';
 import type { Condition, FileLockMode, Proc, ProcessRef } from './ports.js';
 
@@ -46,9 +47,6 @@ class PathLock {
     return true;
   }
 }
-
-/** What `acquire` did, for the trace. */
-export type FlockResult = 'granted' | 'held' | 'busy' | 'timeout';
 
 export interface FlockRequest {
   readonly path: string;
@@ -97,7 +95,7 @@ export class FileLockTable {
   }
 
   /** Releases `owner`'s lock on `path`; false when it held none. Wakes every waiter. */
-  release(path: string, owner: ProcessRef, why: string): boolean {
+  release(path: string, owner: ProcessRef, why: FunlockReason): boolean {
     const lock = this.locks.get(path);
     if (!lock?.remove(owner)) return false;
     this.held.get(owner.id)?.delete(path);

@@ -15,6 +15,23 @@ export {
   type TearRequest,
 } from './disk.js';
 export {
+  type DiskCall,
+  type DiskOpFields,
+  type EventRecord,
+  type EventTuple,
+  eventsOf,
+  type FaultStrikeFields,
+  type FaultStrikeRecord,
+  type FlockResult,
+  type FunlockReason,
+  faultStrikesOf,
+  isEvent,
+  isEventIn,
+  isFaultStrike,
+  type RpcDirection,
+  type RpcDropReason,
+} from './events.js';
+export {
   type AnyFaultVerb,
   applyFaultPlan,
   arg,
@@ -31,10 +48,18 @@ export {
   type PlannedFault,
   validateFaultPlan,
 } from './faults.js';
-export type { FlockResult } from './filelock.js';
 export { installGuard, NondeterminismError } from './guard.js';
 export { Hash64, hashString32 } from './hash.js';
-export { type Budget, DEFAULT_BUDGET, Kernel, type KernelOptions, type RunResult } from './kernel.js';
+export {
+  type Budget,
+  DEFAULT_BUDGET,
+  type DecisionRecord,
+  type InvariantRule,
+  Kernel,
+  KernelInvariantError,
+  type KernelOptions,
+  type RunResult,
+} from './kernel.js';
 export { DEFAULT_NET_OPTIONS, type NetOptions, SimNet } from './net.js';
 export { type BlockedThread, describeOutcome, isFinding, type Outcome, type OutcomeKind } from './outcome.js';
 export type {
@@ -42,6 +67,7 @@ export type {
   ConditionOptions,
   Disk,
   DiskErrorCode,
+  Emit,
   FileLockMode,
   Net,
   Proc,
@@ -59,7 +85,9 @@ export type {
   Signal,
   SpawnOptions,
   ThreadRef,
+  TraceEvents,
   TraceField,
+  TraceKind,
   World,
 } from './ports.js';
 export { DiskError } from './ports.js';

@@ -1,6 +1,12 @@
 /**
- * The simulation kernel: simulated threads (generators), the scheduler loop, conditions, virtual
- * time, processes, budgets and run outcomes. It knows nothing of Ganeti or libvirt.
+ * The simulation kernel: the run loop and the strategy it consults, with the parts it wires
+ * together, one job each. It knows nothing of Ganeti or libvirt.
+ *
+ * - `kernel-timers.ts`: the virtual clock, timers and step actions;
+ * - `kernel-conditions.ts`: blocking and waking (conditions, timed waits, sleeps);
+ * - `kernel-processes.ts`: the process table, with its crash and signal verbs;
+ * - `kernel-footprints.ts`: what each decision led to, for exhaustive exploration;
+ * - this file: the runtime port, the threads' lifecycle and the run loop.
  *
  * Execution model. Exactly one simulated thread runs at a time; it runs synchronously until it
  * yields inside a kernel helper (`wait`, `sleep`, `yieldNow`). Each resumption is a scheduling
@@ -8,12 +14,19 @@
  * meaning and the hot path allocates nothing. When more than one thread could run next, the
  * strategy chooses (a decision point) and the choice is recorded.
  *
- * Fault model of processes: a crash drops the process's threads at their current yield point —
- * their `finally` blocks never run, exactly as a killed process would not run them — and then
- * runs the process's exit hooks (file locks dropped, connections closed) synchronously.
+ * Every part asserts its own invariants (`kernel-invariants.ts`); a broken one ends the run with
+ * a `harness` outcome naming the rule. The run loop's own: a thread in the ready list is
+ * runnable, a thread that runs belongs to a live process, and no more non-daemon threads end
+ * than were started.
  */
+import type { FaultStrikeFields } from './events.js';
 import { installGuard, NondeterminismError } from './guard.js';
-import { MinHeap } from './heap.js';
+import { type ConditionHost, Conditions } from './kernel-conditions.js';
+import { type DecisionRecord, Footprints } from './kernel-footprints.js';
+import { type InvariantRule, KernelInvariantError } from './kernel-invariants.js';
+import { Processes, type ProcessHost } from './kernel-processes.js';
+import { BLOCKED, DEAD, DONE, RUNNABLE, SimThread, stateName } from './kernel-threads.js';
+import { Timers } from './kernel-timers.js';
 import type { BlockedThread, Outcome } from './outcome.js';
 import type {
   Condition,
@@ -28,17 +41,16 @@ import type {
   Signal,
   SpawnOptions,
   ThreadRef,
+  TraceEvents,
   TraceField,
+  TraceKind,
 } from './ports.js';
 import { RngRoot } from './rng.js';
 import { type Decision, ScheduleDivergence, type Strategy } from './strategy.js';
 import { Trace, type TraceMode } from './trace.js';
 
-const RUNNABLE = 0;
-const BLOCKED = 1;
-const DONE = 2;
-const DEAD = 3;
-type ThreadState = typeof RUNNABLE | typeof BLOCKED | typeof DONE | typeof DEAD;
+export type { DecisionRecord } from './kernel-footprints.js';
+export { type InvariantRule, KernelInvariantError } from './kernel-invariants.js';
 
 /** What a run may consume before it is stopped with a `budget` outcome. */
 export interface Budget {
@@ -50,83 +62,6 @@ export interface Budget {
 
 export const DEFAULT_BUDGET: Budget = { maxSteps: 2_000_000, maxTimeUs: 48 * 3600 * 1_000_000 };
 
-class Timer {
-  cancelled = false;
-  constructor(
-    readonly time: number,
-    readonly seq: number,
-    readonly thread: SimThread | null,
-    readonly action: (() => void) | null,
-  ) {}
-}
-
-class SimThread implements ThreadRef {
-  state: ThreadState = RUNNABLE;
-  /** Condition waited on, when blocked on one. */
-  cond: CondImpl | null = null;
-  timer: Timer | null = null;
-  /** Result of the last wait: true when notified, false on timeout. */
-  notified = false;
-  blockedSince = 0;
-  gen: Proc<unknown> | null = null;
-
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    readonly process: ProcImpl | null,
-    readonly daemon: boolean,
-  ) {}
-}
-
-class CondImpl implements Condition {
-  readonly queue: SimThread[] = [];
-
-  constructor(
-    private readonly k: Kernel,
-    readonly name: string,
-    readonly idle: boolean,
-  ) {}
-
-  *wait(timeoutUs?: number | null): Proc<boolean> {
-    const t = this.k.block(this, timeoutUs ?? null);
-    yield;
-    return t.notified;
-  }
-
-  notify(): void {
-    const t = this.queue.shift();
-    if (t) this.k.wake(t, true);
-  }
-
-  notifyAll(): void {
-    while (this.queue.length > 0) this.notify();
-  }
-
-  waiters(): readonly ThreadRef[] {
-    return this.queue.slice();
-  }
-}
-
-class ProcImpl implements ProcessRef {
-  alive = true;
-  readonly threads = new Set<SimThread>();
-  readonly exitHooks: Array<() => void> = [];
-  sigterm: (() => void) | null = null;
-
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    readonly node: string,
-    readonly label: string,
-    readonly pid: number,
-    readonly daemon: boolean,
-  ) {}
-
-  isAlive(): boolean {
-    return this.alive;
-  }
-}
-
 export interface KernelOptions {
   readonly seed: number | string;
   readonly strategy: Strategy | ((rng: RngRoot) => Strategy);
@@ -134,20 +69,6 @@ export interface KernelOptions {
   readonly trace?: TraceMode;
   /** Record what each decision led to (`RunResult.decisions`), for exhaustive exploration. */
   readonly footprints?: boolean;
-}
-
-/**
- * What one decision led to: the segment of execution from this decision point to the next,
- * described by the threads that ran and the objects (trace subjects) they touched. Two segments
- * with no thread and no object in common commute; exhaustive exploration prunes on that.
- */
-export interface DecisionRecord {
-  /** Thread ids of the options, in option order. */
-  readonly options: readonly number[];
-  /** Whether option 0 was the thread that ran last (other choices preempt it). */
-  readonly continuable: boolean;
-  readonly threads: Set<number>;
-  readonly objects: Set<string>;
 }
 
 export interface RunResult {
@@ -166,29 +87,14 @@ export interface RunResult {
   readonly trace: Trace;
 }
 
-/** A step-indexed or timed action registered by the fault plan or a test. */
-interface StepAction {
-  readonly step: number;
-  readonly seq: number;
-  readonly action: () => void;
-}
-
-export class Kernel implements Runtime {
+export class Kernel implements Runtime, ConditionHost, ProcessHost {
   readonly rngRoot: RngRoot;
   readonly trace: Trace;
   readonly budget: Budget;
   private readonly strategy: Strategy;
 
-  private nowUs = 0;
   private stepNo = 0;
-  private seq = 0;
   private nextThreadId = 1;
-  private nextProcId = 1;
-  private nextPid = 1000;
-  private readonly timers = new MinHeap<Timer>((a, b) => a.time < b.time || (a.time === b.time && a.seq < b.seq));
-  private readonly stepActions = new MinHeap<StepAction>(
-    (a, b) => a.step < b.step || (a.step === b.step && a.seq < b.seq),
-  );
   /** Runnable threads other than `last`, longest-waiting first. */
   private readonly ready: SimThread[] = [];
   /** The thread that ran most recently (it may still be runnable). */
@@ -197,37 +103,34 @@ export class Kernel implements Runtime {
   private running: SimThread | null = null;
   private readonly threads: SimThread[] = [];
   private liveNonDaemon = 0;
-  private readonly procs: ProcImpl[] = [];
-  private readonly factories = new Map<string, { main: ProcessMain; opts: ProcessOptions; incarnation: number }>();
-  private readonly nodeCrashHooks: Array<(node: string) => void> = [];
 
   private readonly choices: number[] = [];
   private readonly optionCounts: number[] = [];
   private preemptions = 0;
-  private readonly decisions: DecisionRecord[] | null;
   private outcome: Outcome | null = null;
   private started = false;
+
+  private readonly timers: Timers<SimThread>;
+  private readonly conditions: Conditions;
+  private readonly processes: Processes;
+  private readonly footprints: Footprints | null;
 
   constructor(opts: KernelOptions) {
     this.rngRoot = new RngRoot(opts.seed);
     this.strategy = typeof opts.strategy === 'function' ? opts.strategy(this.rngRoot) : opts.strategy;
     this.budget = { ...DEFAULT_BUDGET, ...opts.budget };
     this.trace = new Trace(opts.trace ?? 'full');
-    this.decisions = opts.footprints ? [] : null;
-    if (this.decisions) {
-      const d = this.decisions;
-      this.trace.observe((r) => {
-        const last = d[d.length - 1];
-        if (last && r.subject !== '') last.objects.add(r.subject);
-      });
-    }
+    this.footprints = opts.footprints ? new Footprints(this.trace, this.broken) : null;
+    this.timers = new Timers(this.broken);
+    this.conditions = new Conditions(this, this.timers, this.ready);
+    this.processes = new Processes(this);
   }
 
   // -------------------------------------------------------------------------------------------
   // Runtime port
 
   now(): number {
-    return this.nowUs;
+    return this.timers.nowUs;
   }
 
   get step(): number {
@@ -245,10 +148,12 @@ export class Kernel implements Runtime {
   }
 
   spawn(name: string, body: () => Proc<unknown>, opts: SpawnOptions = {}): ThreadRef {
-    const proc = (opts.process === undefined ? this.running?.process : opts.process) as ProcImpl | null | undefined;
+    const given = opts.process === undefined ? this.running?.process : opts.process;
+    const proc = given ? this.processes.own(given) : null;
+    if (given && !proc) throw new Error(`spawn(${name}): process ${given.label} is not of this simulation`);
     if (proc && !proc.alive) throw new Error(`spawn(${name}): process ${proc.label} is dead`);
     const daemon = opts.daemon ?? proc?.daemon ?? false;
-    const t = new SimThread(this.nextThreadId++, name, proc ?? null, daemon);
+    const t = new SimThread(this.nextThreadId++, name, proc, daemon);
     // The body is called lazily by the generator protocol: nothing runs before the first step.
     t.gen = body();
     this.threads.push(t);
@@ -263,12 +168,7 @@ export class Kernel implements Runtime {
 
   *sleep(us: number): Proc<void> {
     const t = this.mustRun('sleep');
-    const d = Math.max(0, Math.floor(us));
-    this.record('sleep', '', d);
-    t.state = BLOCKED;
-    t.cond = null;
-    t.blockedSince = this.nowUs;
-    t.timer = this.addTimer(this.nowUs + d, t, null);
+    this.conditions.sleep(t, Math.max(0, Math.floor(us)));
     yield;
   }
 
@@ -279,15 +179,31 @@ export class Kernel implements Runtime {
   }
 
   condition(name: string, opts: ConditionOptions = {}): Condition {
-    return new CondImpl(this, name, opts.idle ?? false);
+    return this.conditions.create(name, opts.idle ?? false);
   }
 
   rng(stream: RngStreamName): Rng {
     return this.rngRoot.stream(stream);
   }
 
-  emit(kind: string, subject: string, ...fields: TraceField[]): void {
-    this.trace.append(this.stepNo, this.nowUs, this.running?.id ?? 0, kind, subject, fields);
+  emit<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void {
+    this.trace.append(this.stepNo, this.timers.nowUs, this.running?.id ?? 0, kind, subject, fields);
+  }
+
+  /**
+   * Traces the strike of a fault of `verb` as `fault.<verb>`: the one family of kinds that is not
+   * declared in `TraceEvents`, since scenarios register verbs at run time (`events.ts`).
+   */
+  emitFaultStrike(verb: string, subject: string, ...fields: FaultStrikeFields): void {
+    this.trace.append(this.stepNo, this.timers.nowUs, this.running?.id ?? 0, `fault.${verb}`, subject, fields);
+  }
+
+  /**
+   * Appends an event whose fields a typed wrapper of the kernel has assembled (a disk prepends
+   * its name and the calling process): the wrapper's signature is what the compiler checks.
+   */
+  appendEvent(kind: TraceKind, subject: string, fields: readonly TraceField[]): void {
+    this.trace.append(this.stepNo, this.timers.nowUs, this.running?.id ?? 0, kind, subject, fields);
   }
 
   violation(kind: string, message: string, objects: readonly string[] = []): void {
@@ -300,125 +216,60 @@ export class Kernel implements Runtime {
 
   /** Runs `action` from the kernel (not from a thread) at virtual time `timeUs`. */
   atTime(timeUs: number, action: () => void): void {
-    this.addTimer(Math.max(timeUs, this.nowUs), null, action);
+    this.timers.add(Math.max(timeUs, this.timers.nowUs), null, action);
   }
 
   /** Runs `action` from the kernel just before scheduling step `step` executes. */
   atStep(step: number, action: () => void): void {
-    this.stepActions.push({ step, seq: this.seq++, action });
+    this.timers.atStep(step, action);
   }
 
   onNodeCrash(hook: (node: string) => void): void {
-    this.nodeCrashHooks.push(hook);
-  }
-
-  /** Blocks the running thread on `cond`; the caller must yield right after. */
-  block(cond: CondImpl, timeoutUs: number | null): SimThread {
-    const t = this.mustRun(`${cond.name}.wait`);
-    this.record('wait', cond.name, timeoutUs === null ? -1 : timeoutUs);
-    t.state = BLOCKED;
-    t.cond = cond;
-    t.notified = false;
-    t.blockedSince = this.nowUs;
-    cond.queue.push(t);
-    t.timer = timeoutUs === null ? null : this.addTimer(this.nowUs + Math.max(0, Math.floor(timeoutUs)), t, null);
-    return t;
-  }
-
-  /** Makes a blocked thread runnable; `notified` is what its wait returns. */
-  wake(t: SimThread, notified: boolean): void {
-    if (t.state !== BLOCKED) return;
-    this.record(notified ? 'notify' : t.cond ? 'timeout' : 'wake', t.cond?.name ?? 'sleep', t.id);
-    t.notified = notified;
-    t.state = RUNNABLE;
-    t.cond = null;
-    if (t.timer) {
-      t.timer.cancelled = true;
-      t.timer = null;
-    }
-    this.ready.push(t);
+    this.processes.onNodeCrash(hook);
   }
 
   // -------------------------------------------------------------------------------------------
-  // Processes
+  // Processes (`kernel-processes.ts`)
 
   startProcess(node: string, name: string, main: ProcessMain, opts: ProcessOptions = {}): ProcessRef {
-    const key = `${node}/${name}`;
-    if (this.findProcess(node, name)) throw new Error(`startProcess: ${key} is already running`);
-    const prev = this.factories.get(key);
-    const incarnation = (prev?.incarnation ?? 0) + 1;
-    this.factories.set(key, { main, opts, incarnation });
-    const p = new ProcImpl(
-      this.nextProcId++,
-      name,
-      node,
-      `${key}#${incarnation}`,
-      this.nextPid++,
-      opts.daemon ?? false,
-    );
-    this.procs.push(p);
-    this.record('proc.start', p.label, p.pid);
-    this.spawn(`${p.label}:main`, () => main(p), { process: p });
-    return p;
+    return this.processes.start(node, name, main, opts);
   }
 
   restartProcess(node: string, name: string): ProcessRef {
-    const f = this.factories.get(`${node}/${name}`);
-    if (!f) throw new Error(`restartProcess: no process ${node}/${name} was ever started`);
-    return this.startProcess(node, name, f.main, f.opts);
+    return this.processes.restart(node, name);
   }
 
   findProcess(node: string, name: string): ProcessRef | null {
-    return this.procs.find((p) => p.alive && p.node === node && p.name === name) ?? null;
+    return this.processes.find(node, name);
   }
 
   /** Whether a process `name` was ever started on `node`, i.e. whether `restartProcess` can start it. */
   wasStarted(node: string, name: string): boolean {
-    return this.factories.has(`${node}/${name}`);
+    return this.processes.wasStarted(node, name);
   }
 
   liveProcesses(): readonly ProcessRef[] {
-    return this.procs.filter((p) => p.alive);
+    return this.processes.live();
   }
 
   crashProcess(proc: ProcessRef, reason: string): void {
-    const p = this.procs[proc.id - 1];
-    if (!p || p !== proc || !p.alive) return;
-    this.record('proc.crash', p.label, reason);
-    for (const t of p.threads) this.dropThread(t);
-    this.exitProcess(p);
+    this.processes.crash(proc, reason);
   }
 
   signal(proc: ProcessRef, sig: Signal): void {
-    const p = this.procs[proc.id - 1];
-    if (!p?.alive) return;
-    this.record('proc.signal', p.label, sig);
-    if (sig === 'SIGTERM' && p.sigterm) {
-      const handler = p.sigterm;
-      p.sigterm = null;
-      handler();
-    } else {
-      this.crashProcess(p, sig);
-    }
+    this.processes.signal(proc, sig);
   }
 
-  onSignal(proc: ProcessRef, _sig: 'SIGTERM', handler: () => void): void {
-    (proc as ProcImpl).sigterm = handler;
+  onSignal(proc: ProcessRef, sig: 'SIGTERM', handler: () => void): void {
+    this.processes.onSignal(proc, sig, handler);
   }
 
   onExit(proc: ProcessRef, hook: () => void): void {
-    const p = proc as ProcImpl;
-    if (!p.alive) {
-      hook();
-      return;
-    }
-    p.exitHooks.push(hook);
+    this.processes.onExit(proc, hook);
   }
 
   crashNode(node: string): void {
-    this.record('node.crash', node);
-    for (const p of this.procs) if (p.alive && p.node === node) this.crashProcess(p, 'node crash');
-    for (const hook of this.nodeCrashHooks) hook(node);
+    this.processes.crashNode(node);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -432,17 +283,21 @@ export class Kernel implements Runtime {
     });
     try {
       this.loop();
+    } catch (e) {
+      // Recorded as the run's outcome when it was thrown (`broken`); anything else is the
+      // kernel's caller's to see.
+      if (!(e instanceof KernelInvariantError)) throw e;
     } finally {
       restore();
     }
     return {
       outcome: this.outcome ?? { kind: 'completed' },
       steps: this.stepNo,
-      timeUs: this.nowUs,
+      timeUs: this.timers.nowUs,
       choices: this.choices,
       optionCounts: this.optionCounts,
       preemptions: this.preemptions,
-      ...(this.decisions ? { decisions: this.decisions } : {}),
+      ...(this.footprints ? { decisions: this.footprints.decisions } : {}),
       traceHash: this.trace.hashHex(),
       trace: this.trace,
     };
@@ -456,7 +311,7 @@ export class Kernel implements Runtime {
         if (!this.advanceTime()) return;
         continue;
       }
-      this.runStepActions();
+      this.timers.runStepActions(this.stepNo + 1);
       if (this.outcome !== null) return;
       if (t.state !== RUNNABLE) continue; // a step action crashed its process
       if (this.stepNo >= this.budget.maxSteps) {
@@ -476,6 +331,7 @@ export class Kernel implements Runtime {
     if (ready.length === 0) return lastRunnable ? last : null;
     if (!lastRunnable && ready.length === 1) {
       const only = ready.pop() as SimThread;
+      if (only.state !== RUNNABLE) throw this.brokenThread('ready-not-runnable', only, 'is in the ready list');
       this.last = only;
       return only;
     }
@@ -484,7 +340,7 @@ export class Kernel implements Runtime {
       options,
       currentCanContinue: lastRunnable,
       index: this.choices.length,
-      timeUs: this.nowUs,
+      timeUs: this.timers.nowUs,
     };
     let c: number;
     try {
@@ -501,13 +357,10 @@ export class Kernel implements Runtime {
     }
     this.choices.push(c);
     this.optionCounts.push(options.length);
-    this.decisions?.push({
-      options: options.map((o) => o.id),
-      continuable: lastRunnable,
-      threads: new Set(),
-      objects: new Set(),
-    });
     const chosen = options[c] as SimThread;
+    // Checked for the chosen thread only, so that a decision stays as cheap as its strategy.
+    if (chosen.state !== RUNNABLE) throw this.brokenThread('ready-not-runnable', chosen, 'was chosen to run');
+    this.footprints?.decided(options, chosen, lastRunnable);
     if (lastRunnable) {
       if (c === 0) return chosen;
       this.preemptions++;
@@ -521,8 +374,10 @@ export class Kernel implements Runtime {
   }
 
   private execute(t: SimThread): void {
+    const p = t.process;
+    if (p !== null && !p.alive) throw this.brokenThread('thread-of-dead-process', t, `runs in dead ${p.label}`);
     this.running = t;
-    if (this.decisions) this.decisions[this.decisions.length - 1]?.threads.add(t.id);
+    this.footprints?.ran(t);
     let r: IteratorResult<unknown, unknown>;
     try {
       r = (t.gen as Proc<unknown>).next();
@@ -538,6 +393,9 @@ export class Kernel implements Runtime {
   }
 
   private threadThrew(t: SimThread, e: unknown): void {
+    // A broken kernel invariant was recorded as the outcome when it was thrown; simulated code
+    // may have passed it on, but it is never the thread's own exception.
+    if (e instanceof KernelInvariantError) return;
     if (this.outcome !== null) return; // the guard already recorded why
     if (e instanceof NondeterminismError) {
       this.finish({ kind: 'nondeterminism', api: e.api, thread: t.name, caller: e.caller });
@@ -557,19 +415,18 @@ export class Kernel implements Runtime {
   private exitThread(t: SimThread): void {
     t.state = DONE;
     t.gen = null;
-    this.trace.append(this.stepNo, this.nowUs, t.id, 'exit', t.name, []);
+    this.trace.append(this.stepNo, this.timers.nowUs, t.id, 'exit', t.name, []);
     this.retire(t);
   }
 
-  private dropThread(t: SimThread): void {
+  /** For the process table: drops a thread at its current yield point (a crash of its process). */
+  dropThread(t: SimThread): void {
     if (t.state === DONE || t.state === DEAD) return;
     if (t.state === RUNNABLE) {
       const i = this.ready.indexOf(t);
       if (i >= 0) this.ready.splice(i, 1);
-    } else if (t.cond) {
-      const q = t.cond.queue;
-      const i = q.indexOf(t);
-      if (i >= 0) q.splice(i, 1);
+    } else {
+      this.conditions.unlink(t);
     }
     if (t.timer) t.timer.cancelled = true;
     t.state = DEAD;
@@ -581,30 +438,16 @@ export class Kernel implements Runtime {
   }
 
   private retire(t: SimThread): void {
-    if (!t.daemon) this.liveNonDaemon--;
-    const p = t.process;
-    if (p) {
-      p.threads.delete(t);
-      if (p.alive && p.threads.size === 0) this.exitProcess(p);
+    if (!t.daemon && --this.liveNonDaemon < 0) {
+      throw this.broken('live-count-negative', `${t.name} (thread ${t.id}) ended after every non-daemon thread did`);
     }
+    this.processes.threadGone(t);
     if (this.liveNonDaemon === 0 && this.outcome === null) this.finish({ kind: 'completed' });
-  }
-
-  private exitProcess(p: ProcImpl): void {
-    if (!p.alive) return;
-    p.alive = false;
-    this.record('proc.exit', p.label);
-    const hooks = p.exitHooks.splice(0);
-    for (const h of hooks) h();
   }
 
   /** Fires every timer due at the earliest pending instant; false when the run is over. */
   private advanceTime(): boolean {
-    let next = this.timers.peek();
-    while (next?.cancelled) {
-      this.timers.pop();
-      next = this.timers.peek();
-    }
+    const next = this.timers.earliest();
     if (!next) {
       this.finishStuck();
       return false;
@@ -613,38 +456,15 @@ export class Kernel implements Runtime {
       this.finish({ kind: 'budget', limit: 'time', value: this.budget.maxTimeUs });
       return false;
     }
-    this.nowUs = next.time;
-    while (next && next.time === this.nowUs) {
-      this.timers.pop();
-      if (!next.cancelled) this.fire(next);
+    this.timers.advanceTo(next.time);
+    for (let due = this.timers.takeDue(); due !== undefined; due = this.timers.takeDue()) {
+      if (!due.cancelled) {
+        if (due.thread) this.conditions.timedOut(due, due.thread);
+        else due.action?.();
+      }
       if (this.outcome !== null) return false;
-      next = this.timers.peek();
     }
     return true;
-  }
-
-  private fire(timer: Timer): void {
-    const t = timer.thread;
-    if (t) {
-      t.timer = null;
-      if (t.cond) {
-        const q = t.cond.queue;
-        const i = q.indexOf(t);
-        if (i >= 0) q.splice(i, 1);
-      }
-      this.wake(t, false);
-    } else if (timer.action) {
-      timer.action();
-    }
-  }
-
-  private runStepActions(): void {
-    let a = this.stepActions.peek();
-    while (a && a.step <= this.stepNo + 1) {
-      this.stepActions.pop();
-      a.action();
-      a = this.stepActions.peek();
-    }
   }
 
   /** Every thread blocked right now, with what it waits on (for deadlock reports and checkers). */
@@ -676,10 +496,21 @@ export class Kernel implements Runtime {
     if (this.outcome === null) this.outcome = o;
   }
 
-  private addTimer(time: number, thread: SimThread | null, action: (() => void) | null): Timer {
-    const timer = new Timer(time, this.seq++, thread, action);
-    this.timers.push(timer);
-    return timer;
+  /**
+   * A part of the kernel found `rule` broken: the run ends with a `harness` outcome (it replaces
+   * whatever the run was ending with, since nothing it saw can be trusted), and the part throws
+   * the error returned.
+   */
+  readonly broken = (rule: InvariantRule, detail: string): KernelInvariantError => {
+    const e = new KernelInvariantError(rule, detail);
+    if (this.outcome?.kind !== 'harness') {
+      this.outcome = { kind: 'harness', rule, message: e.message, stack: e.stack ?? e.message };
+    }
+    return e;
+  };
+
+  private brokenThread(rule: InvariantRule, t: SimThread, what: string): KernelInvariantError {
+    return this.broken(rule, `${t.name} (thread ${t.id}, ${stateName(t.state)}) ${what}`);
   }
 
   private mustRun(op: string): SimThread {
@@ -688,7 +519,16 @@ export class Kernel implements Runtime {
     return t;
   }
 
-  private record(kind: string, subject: string, ...fields: TraceField[]): void {
-    this.trace.append(this.stepNo, this.nowUs, this.running?.id ?? 0, kind, subject, fields);
+  /** Traces a kernel event (for the kernel's parts too). */
+  record<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void {
+    this.trace.append(this.stepNo, this.timers.nowUs, this.running?.id ?? 0, kind, subject, fields);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // For the kernel's parts (`ConditionHost`, `ProcessHost`)
+
+  /** The running thread, or null between steps. */
+  runningThread(): SimThread | null {
+    return this.running;
   }
 }

@@ -31,6 +31,7 @@
  * `fault.loss` for every drawn loss. Subjects are `caller-label->node/service`; the first
  * field is the call id.
  */
+import type { RpcDirection as Direction, RpcDropReason as DropReason } from './events.js';
 import { NondeterminismError } from './guard.js';
 import type { Kernel } from './kernel.js';
 import type { Condition, Net, Proc, ProcessRef, RpcHandler, RpcResult, RpcTarget } from './ports.js';
@@ -46,9 +47,6 @@ export interface NetOptions {
 }
 
 export const DEFAULT_NET_OPTIONS: NetOptions = { latencyUsMin: 200, latencyUsMax: 2_000, loopbackUs: 20 };
-
-type Direction = 'request' | 'reply';
-type DropReason = 'partition' | 'loss' | 'no-service' | 'late';
 
 interface Service {
   readonly proc: ProcessRef;

@@ -41,7 +41,12 @@ export type Outcome =
   /** Simulated code read real time, real randomness or a real timer. */
   | { readonly kind: 'nondeterminism'; readonly api: string; readonly thread: string; readonly caller: string }
   /** A replayed schedule did not fit the run (the program changed since it was recorded). */
-  | { readonly kind: 'divergence'; readonly message: string };
+  | { readonly kind: 'divergence'; readonly message: string }
+  /**
+   * The kernel broke one of its own invariants (`kernel-invariants.ts`): a bug of the harness,
+   * not of the system under test; `rule` names what broke.
+   */
+  | { readonly kind: 'harness'; readonly rule: string; readonly message: string; readonly stack: string };
 
 export type OutcomeKind = Outcome['kind'];
 
@@ -71,5 +76,7 @@ export function describeOutcome(o: Outcome): string {
       return `nondeterminism: ${o.api} called by ${o.thread} at ${o.caller}`;
     case 'divergence':
       return `divergence: ${o.message}`;
+    case 'harness':
+      return `harness error: ${o.message}`;
   }
 }

@@ -82,6 +82,38 @@ export type RngStreamName = 'schedule' | 'faults' | 'workload' | 'jitter' | (str
 /** A field of a trace event: strings and integers only, so every rendering is stable. */
 export type TraceField = string | number | boolean | null;
 
+/**
+ * Every kind of trace event and its fields: kind -> NAMED tuple of the fields, in the order they
+ * are emitted and rendered (`'lock.acquire': [mode: LockMode, priority: number, timeoutUs: number]`).
+ * `Runtime.emit` accepts only a kind declared here, with exactly its fields, and checkers read
+ * them typed through `isEvent` (`src/sim/events.ts`), so the compiler sees a change of field
+ * order on both sides.
+ *
+ * The kernel knows nothing of Ganeti, so this interface is empty here: each subsystem declares
+ * its own events in its own folder (`src/sim/events.ts` for the kernel's, `src/locking/events.ts`,
+ * `src/jqueue/events.ts`...) by merging into it, module augmentation being the one way to compose
+ * them that needs no import from the kernel upward and no change to any `Runtime` signature. To
+ * add a kind, add one line to the events module of the subsystem that emits it:
+ *
+ *     declare module '../sim/ports.js' {
+ *       interface TraceEvents {
+ *         /** What happened; the subject is ... *\/
+ *         'pool.pick': [taskId: number | null, priority: number, seq: number];
+ *       }
+ *     }
+ *
+ * A kind declared twice with different fields does not compile. Every field must be a
+ * `TraceField` (checked in `src/sim/events.ts`). Use literal unions for modes and statuses.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: the subsystems' events modules merge into it (see above).
+export interface TraceEvents {}
+
+/** A declared trace event kind. */
+export type TraceKind = keyof TraceEvents & string;
+
+/** The shape of `Runtime.emit`, for wrappers that pass events on (a job's environment...). */
+export type Emit = <K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]) => void;
+
 /** The runtime a simulated system is handed explicitly (there is no ambient simulation). */
 export interface Runtime {
   /** Virtual time now, in microseconds. */
@@ -95,8 +127,8 @@ export interface Runtime {
   yieldNow(): Proc<void>;
   condition(name: string, opts?: ConditionOptions): Condition;
   rng(stream: RngStreamName): Rng;
-  /** Appends a system event to the trace (and its hash). */
-  emit(kind: string, subject: string, ...fields: TraceField[]): void;
+  /** Appends a system event of a declared kind (`TraceEvents`) to the trace (and its hash). */
+  emit<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void;
   /** Raises a safety violation found by the system itself or a checker; the run stops. */
   violation(kind: string, message: string, objects?: readonly string[]): void;
 }

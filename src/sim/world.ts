@@ -26,7 +26,8 @@ import type {
   Signal,
   SpawnOptions,
   ThreadRef,
-  TraceField,
+  TraceEvents,
+  TraceKind,
   World,
 } from './ports.js';
 import type { RngRoot } from './rng.js';
@@ -183,7 +184,7 @@ export class SimWorld implements World {
     return this.kernel.rng(stream);
   }
 
-  emit(kind: string, subject: string, ...fields: TraceField[]): void {
+  emit<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void {
     this.kernel.emit(kind, subject, ...fields);
   }
 

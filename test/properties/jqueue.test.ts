@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MutantSet } from '../../src/mutants/registry.js';
+import { isEvent } from '../../src/sim/events.js';
 import { describeOutcome } from '../../src/sim/outcome.js';
 import { runWorkload, seedArb, strategyArb, type WorkloadRun, workloadArb } from '../unit/jqueue/workload.js';
 
@@ -53,11 +54,11 @@ describe('job queue properties', () => {
       fc.property(workloadArb, seedArb, strategyArb, (w, seed, strategy) => {
         const r: WorkloadRun = runWorkload(w, { seed, strategy, mutants: MutantSet.none });
         for (const e of r.sim.trace.snapshot()) {
-          if (e.kind === 'jqueue.exec.end') note(`exec:${e.fields[0]}`);
-          if (e.kind === 'jqueue.exec.start' && e.fields[0] !== '') note('exec-with-deps');
-          if (e.kind === 'job.status') note(`job:${e.fields[1]}`);
-          if (e.kind === 'job.log') note('feedback');
-          if (e.kind === 'pool.reprioritize') note('reprioritize');
+          if (isEvent(e, 'jqueue.exec.end')) note(`exec:${e.fields[0]}`);
+          if (isEvent(e, 'jqueue.exec.start') && e.fields[0] !== '') note('exec-with-deps');
+          if (isEvent(e, 'job.status')) note(`job:${e.fields[1]}`);
+          if (isEvent(e, 'job.log')) note('feedback');
+          if (isEvent(e, 'pool.reprioritize')) note('reprioritize');
           if (e.kind === 'jqueue.submit' && r.sim.trace.threadNames.get(e.thread)?.startsWith('Jq')) note('lu-jobs');
         }
         for (const id of r.jobIds) {

@@ -22,6 +22,7 @@ import {
   SharedLock,
 } from '../../src/locking/index.js';
 import type { MutantSet } from '../../src/mutants/registry.js';
+import { isEvent } from '../../src/sim/events.js';
 import type { RunResult } from '../../src/sim/kernel.js';
 import type { Proc } from '../../src/sim/ports.js';
 import { Simulation, type StrategySpec } from '../../src/sim/simulation.js';
@@ -42,35 +43,30 @@ export function mutualExclusionViolations(records: readonly TraceRecord[]): stri
     let s = state.get(r.subject);
     if (!s) state.set(r.subject, (s = { exc: null, shr: new Set(), deleted: false }));
     const at = `step ${r.step} thread ${r.thread} ${r.kind} ${r.subject}`;
-    switch (r.kind) {
-      case 'lock.create':
-        if (s.exc !== null || s.shr.size > 0) out.push(`${at}: re-created while held`);
-        state.set(r.subject, { exc: null, shr: new Set(), deleted: false });
-        break;
-      case 'lock.acquired':
-        if (s.deleted) out.push(`${at}: granted after deletion`);
-        if (r.fields[0] === 'exclusive') {
-          if (s.exc !== null || s.shr.size > 0) out.push(`${at}: exclusive grant while held`);
-          s.exc = r.thread;
-        } else {
-          if (s.exc !== null) out.push(`${at}: shared grant while held exclusively`);
-          s.shr.add(r.thread);
-        }
-        break;
-      case 'lock.release':
-        if (s.exc === r.thread) s.exc = null;
-        else if (!s.shr.delete(r.thread)) out.push(`${at}: release by a non-holder`);
-        break;
-      case 'lock.downgrade':
-        if (s.exc !== r.thread) out.push(`${at}: downgrade by a non-exclusive holder`);
-        s.exc = null;
+    if (isEvent(r, 'lock.create')) {
+      if (s.exc !== null || s.shr.size > 0) out.push(`${at}: re-created while held`);
+      state.set(r.subject, { exc: null, shr: new Set(), deleted: false });
+    } else if (isEvent(r, 'lock.acquired')) {
+      if (s.deleted) out.push(`${at}: granted after deletion`);
+      const [mode] = r.fields;
+      if (mode === 'exclusive') {
+        if (s.exc !== null || s.shr.size > 0) out.push(`${at}: exclusive grant while held`);
+        s.exc = r.thread;
+      } else {
+        if (s.exc !== null) out.push(`${at}: shared grant while held exclusively`);
         s.shr.add(r.thread);
-        break;
-      case 'lock.delete':
-        if (s.exc !== r.thread || s.shr.size > 0) out.push(`${at}: deleted without exclusive ownership`);
-        s.exc = null;
-        s.deleted = true;
-        break;
+      }
+    } else if (isEvent(r, 'lock.release')) {
+      if (s.exc === r.thread) s.exc = null;
+      else if (!s.shr.delete(r.thread)) out.push(`${at}: release by a non-holder`);
+    } else if (isEvent(r, 'lock.downgrade')) {
+      if (s.exc !== r.thread) out.push(`${at}: downgrade by a non-exclusive holder`);
+      s.exc = null;
+      s.shr.add(r.thread);
+    } else if (isEvent(r, 'lock.delete')) {
+      if (s.exc !== r.thread || s.shr.size > 0) out.push(`${at}: deleted without exclusive ownership`);
+      s.exc = null;
+      s.deleted = true;
     }
   }
   return out;
@@ -89,9 +85,11 @@ export function queuedGrants(records: readonly TraceRecord[], lock: string): Que
   const grants: QueuedGrant[] = [];
   for (const r of records) {
     if (r.subject !== lock) continue;
-    if (r.kind === 'lock.wait')
-      waiting.set(r.thread, { priority: r.fields[1] as number, entry: r.fields[2] as number });
-    if (r.kind === 'lock.acquired') {
+    if (isEvent(r, 'lock.wait')) {
+      const [, priority, entry] = r.fields;
+      waiting.set(r.thread, { priority, entry });
+    }
+    if (isEvent(r, 'lock.acquired')) {
       const w = waiting.get(r.thread);
       if (w) grants.push({ thread: r.thread, ...w });
       waiting.delete(r.thread);

@@ -9,6 +9,7 @@ import { failingPaths } from '../../src/report/failing-path.js';
 import { swimlaneSvg } from '../../src/report/swimlane.js';
 import { traceRows } from '../../src/report/trace-rows.js';
 import { waitForDot } from '../../src/report/wait-for-dot.js';
+import { eventsOf } from '../../src/sim/events.js';
 import { reportDeadlock, reportIllegal } from './fixture-scenario.js';
 import { fixtureSearch } from './fixture-search.js';
 
@@ -42,8 +43,8 @@ describe('report of a deadlock found by a search', async () => {
 
   it('the swimlane has one hold bar per acquired-and-released lock and a red bar for each wait that never ended', () => {
     const svg = swimlaneSvg(records, replay.report.result.trace.threadNames);
-    const released = records.filter((r) => r.kind === 'lock.release').length;
-    const heldAtEnd = records.filter((r) => r.kind === 'lock.acquired').length - released;
+    const released = eventsOf(records, 'lock.release').length;
+    const heldAtEnd = eventsOf(records, 'lock.acquired').length - released;
     expect(svg.match(/class="bar hold"/g)?.length).toBe(released + heldAtEnd);
     // Every deadlocked thread waits forever for one lock.
     expect(svg.match(/class="bar stuck"/g)?.length).toBe(found.finding.threads.length);
@@ -60,7 +61,7 @@ describe('report of a deadlock found by a search', async () => {
       expect(p.steps.every((s) => s.legal)).toBe(true);
       expect(p.steps.at(-1)?.to).toBe('waiting');
       // The job is the one its worker thread changed.
-      const worker = records.find((r) => r.kind === 'job.status' && r.subject === p.object)?.thread;
+      const worker = eventsOf(records, 'job.status').find((r) => r.subject === p.object)?.thread;
       expect(found.finding.threads).toContain(names.get(worker ?? -1));
     }
   });

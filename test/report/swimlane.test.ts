@@ -3,6 +3,7 @@ import { executeRun } from '../../src/explore/run.js';
 import { MutantSet } from '../../src/mutants/registry.js';
 import { swimlaneSvg } from '../../src/report/swimlane.js';
 import { categoryOf, traceRows } from '../../src/report/trace-rows.js';
+import { eventsOf } from '../../src/sim/events.js';
 import { type FixtureParams, reportDeadlock } from './fixture-scenario.js';
 
 /** Two jobs taking the same locks in the same order: they finish and write their job files. */
@@ -27,7 +28,7 @@ describe('swimlane of a completed run', () => {
 
   it('the run completes, with both jobs waiting, holding and writing', () => {
     expect(run.result.outcome.kind).toBe('completed');
-    expect(records.filter((r) => r.kind === 'lock.wait').length).toBeGreaterThan(0);
+    expect(eventsOf(records, 'lock.wait').length).toBeGreaterThan(0);
     expect(records.filter((r) => categoryOf(r.kind) === 'disk').length).toBeGreaterThan(0);
   });
 
@@ -40,9 +41,9 @@ describe('swimlane of a completed run', () => {
   });
 
   it('every wait ended: amber wait bars, no red ones, and a hold bar per acquisition', () => {
-    expect(svg.match(/class="bar wait"/g)?.length).toBe(records.filter((r) => r.kind === 'lock.wait').length);
+    expect(svg.match(/class="bar wait"/g)?.length).toBe(eventsOf(records, 'lock.wait').length);
     expect(svg).not.toContain('class="bar stuck"');
-    expect(svg.match(/class="bar hold"/g)?.length).toBe(records.filter((r) => r.kind === 'lock.acquired').length);
+    expect(svg.match(/class="bar hold"/g)?.length).toBe(eventsOf(records, 'lock.acquired').length);
   });
 
   it('rows name the category of every record, disk operations included', () => {

@@ -2,19 +2,15 @@
 
 import type { OpInput } from '../../src/jqueue/opcode.js';
 import type { JobEnv } from '../../src/jqueue/queued-job.js';
+import { eventsOf } from '../../src/sim/events.js';
 import type { Kernel } from '../../src/sim/kernel.js';
-import type { Proc, TraceField } from '../../src/sim/ports.js';
+import type { Proc, TraceEvents, TraceKind } from '../../src/sim/ports.js';
 import { Simulation } from '../../src/sim/simulation.js';
+import type { TraceRecord } from '../../src/sim/trace.js';
 
-export interface EmittedEvent {
-  readonly kind: string;
-  readonly subject: string;
-  readonly fields: readonly TraceField[];
-}
-
-/** A job environment with a settable clock that records what the job emits. */
+/** A job environment with a settable clock that records what the job emits, as trace records. */
 export class RecordingEnv implements JobEnv {
-  readonly events: EmittedEvent[] = [];
+  readonly events: TraceRecord[] = [];
 
   constructor(public nowUs = 1_000_000) {}
 
@@ -22,15 +18,15 @@ export class RecordingEnv implements JobEnv {
     return this.nowUs;
   }
 
-  emit(kind: string, subject: string, ...fields: TraceField[]): void {
-    this.events.push({ kind, subject, fields });
+  emit<K extends TraceKind>(kind: K, subject: string, ...fields: TraceEvents[K]): void {
+    this.events.push({ step: this.events.length, time: this.nowUs, thread: 0, kind, subject, fields });
   }
 
-  /** `[from, to]` of the recorded events of `kind` (and `subject`, if given). */
-  changes(kind: string, subject?: string): [TraceField, TraceField][] {
-    return this.events
-      .filter((e) => e.kind === kind && (subject === undefined || e.subject === subject))
-      .map((e) => [e.fields[0] ?? null, e.fields[1] ?? null]);
+  /** `[from, to]` of the recorded status changes of `kind` (and `subject`, if given). */
+  changes<K extends 'job.status' | 'opcode.status'>(kind: K, subject?: string): TraceEvents[K][] {
+    return eventsOf(this.events, kind)
+      .filter((e) => subject === undefined || e.subject === subject)
+      .map((e) => [...e.fields] as TraceEvents[K]);
   }
 }
 

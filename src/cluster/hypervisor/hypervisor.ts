@@ -34,12 +34,13 @@
  * `guest.write <path> <name>/<pid> <pid> <exclusive|shared>`; `guest.detach <path> <name>/<pid>
  * <pid>`; `hv.image <path> <name>/<pid> <pid> <attach|detach>` before a hotplug's lock call; `hv.op <name> <node> <op> <ok|ERROR>`; `hv.warn <name> <op> <message>`.
  */
+
+import { Mutex } from '../../lib/mutex.js';
 import { VirErr, VirFrom, virErrName } from '../../lockd/constants.js';
 import { DomainLocker } from '../../lockd/domain-lock.js';
 import type { DriverEnv, LockDriverFactory, Storage } from '../../lockd/driver.js';
 import { isVirError, VirError } from '../../lockd/errors.js';
 import { createLockdDriver } from '../../lockd/lockd-driver.js';
-import { FifoMutex } from '../../lockd/mutex.js';
 import { DEFAULT_LOCK_MANAGER_PLUGIN_DIR, LockModuleLoader, lockManagerPluginNew } from '../../lockd/plugin.js';
 import { createSanlockDriver } from '../../lockd/sanlock-driver.js';
 import type { MutantSet } from '../../mutants/registry.js';
@@ -84,7 +85,7 @@ const installed: ReadonlyMap<string, LockDriverFactory> = new Map([
 
 export class Hypervisor {
   private readonly domains = new Map<string, DomainObj>();
-  private readonly jobs = new Map<string, FifoMutex>();
+  private readonly jobs = new Map<string, Mutex>();
   private libvirtd: ProcessRef | null = null;
   private locker: DomainLocker | null = null;
   private nextDomainId = 1;
@@ -209,7 +210,7 @@ export class Hypervisor {
 
   private *underJob<T>(name: string, body: (dom: DomainObj) => Proc<T>): Proc<T> {
     const mutex = this.jobMutex(name);
-    yield* mutex.lock();
+    yield* mutex.acquire();
     try {
       const dom = this.domains.get(name);
       if (!dom) {
@@ -217,7 +218,7 @@ export class Hypervisor {
       }
       return yield* body(dom);
     } finally {
-      mutex.unlock();
+      mutex.release();
     }
   }
 
@@ -313,10 +314,13 @@ export class Hypervisor {
 
   // -------------------------------------------------------------------------------------------
 
-  private jobMutex(name: string): FifoMutex {
+  private jobMutex(name: string): Mutex {
     let m = this.jobs.get(name);
     if (!m) {
-      m = new FifoMutex(this.world, `domain-job:${this.node}:${name}`);
+      m = new Mutex(this.world, `domain-job:${this.node}:${name}`, {
+        order: 'fifo',
+        waitsOn: `domain-job:${this.node}:${name}`,
+      });
       this.jobs.set(name, m);
     }
     return m;

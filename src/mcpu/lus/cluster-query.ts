@@ -29,11 +29,12 @@ import {
 } from '../../locking/index.js';
 import type { Proc } from '../../sim/ports.js';
 import { expandNodeName, type LevelLocks, LogicalUnit, shareAll } from '../logical-unit.js';
+import type { ValidOp } from '../opcodes.js';
 
 /** `constants.RS_UNKNOWN`: a query field this LU does not know. */
 export const RS_UNKNOWN = 1;
 
-export class LUClusterVerify extends LogicalUnit {
+export class LUClusterVerify extends LogicalUnit<ValidOp<'OP_CLUSTER_VERIFY'>> {
   *exec(): Proc<unknown> {
     yield* this.proc.log('* Verifying cluster config');
     const errors: string[] = [];
@@ -59,7 +60,7 @@ export class LUClusterVerify extends LogicalUnit {
   }
 }
 
-export class LUQuery extends LogicalUnit {
+export class LUQuery extends LogicalUnit<ValidOp<'OP_QUERY'>> {
   static override readonly REQ_BGL = false;
 
   override expandNames(): void {
@@ -79,7 +80,7 @@ export class LUQuery extends LogicalUnit {
 
   *exec(): Proc<unknown> {
     yield* this.env.work.step('query', 'query failed');
-    const fields = this.op.fields as string[];
+    const fields = this.op.fields;
     const rows = this.op.what === 'node' ? this.nodeRows() : this.instanceRows();
     return {
       fields: fields.map((name) => ({ name })),
@@ -115,32 +116,32 @@ export class LUQuery extends LogicalUnit {
   }
 }
 
-export class LUTestDelay extends LogicalUnit {
+export class LUTestDelay extends LogicalUnit<ValidOp<'OP_TEST_DELAY'>> {
   static override readonly REQ_BGL = false;
 
   override expandNames(): void {
     this.neededLocks = new Map();
-    const onNodes = this.op.on_nodes as string[];
+    const onNodes = this.op.on_nodes;
     if (onNodes.length > 0) {
       this.op.on_nodes = onNodes.map((n) => expandNodeName(this.cfg, n));
-      this.neededLocks.set(LEVEL_NODE, [...(this.op.on_nodes as string[])]);
+      this.neededLocks.set(LEVEL_NODE, [...this.op.on_nodes]);
     }
   }
 
   private *testDelay(): Proc<void> {
-    const us = Math.round((this.op.duration as number) * 1_000_000);
+    const us = Math.round(this.op.duration * 1_000_000);
     if (this.op.on_master) {
       if (us < 0) throw new OpExecError('Error during master delay: Invalid sleep duration');
       yield* this.env.rt.sleep(us);
     }
-    if ((this.op.on_nodes as string[]).length > 0) {
+    if (this.op.on_nodes.length > 0) {
       if (us < 0) throw new OpExecError('Invalid sleep duration');
       yield* this.env.rt.sleep(us);
     }
   }
 
   *exec(): Proc<unknown> {
-    const repeat = this.op.repeat as number;
+    const repeat = this.op.repeat;
     if (repeat === 0) {
       yield* this.testDelay();
     } else {

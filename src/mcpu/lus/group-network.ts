@@ -14,21 +14,22 @@ import { LEVEL_INSTANCE, LEVEL_NETWORK, LEVEL_NODE, LEVEL_NODEGROUP, type Level 
 import type { Proc } from '../../sim/ports.js';
 import { ECODE_STATE } from '../constants.js';
 import { expandNodeName, LogicalUnit, lookupNetwork, lookupNodeGroup } from '../logical-unit.js';
+import type { ValidOp } from '../opcodes.js';
 
 const commaJoin = (items: Iterable<string>): string => [...items].join(', ');
 const sameSet = (a: Iterable<string>, b: Iterable<string>): boolean =>
   [...new Set(a)].sort().join('\0') === [...new Set(b)].sort().join('\0');
 
-export class LUGroupAssignNodes extends LogicalUnit {
+export class LUGroupAssignNodes extends LogicalUnit<ValidOp<'OP_GROUP_ASSIGN_NODES'>> {
   static override readonly REQ_BGL = false;
   private groupUuid = '';
 
   override expandNames(): void {
-    this.groupUuid = lookupNodeGroup(this.cfg, this.op.group_name as string);
-    this.op.nodes = [...new Set((this.op.nodes as string[]).map((n) => expandNodeName(this.cfg, n)))].sort();
+    this.groupUuid = lookupNodeGroup(this.cfg, this.op.group_name);
+    this.op.nodes = [...new Set(this.op.nodes.map((n) => expandNodeName(this.cfg, n)))].sort();
     this.neededLocks = new Map<Level, string[]>([
       [LEVEL_NODEGROUP, [this.groupUuid]],
-      [LEVEL_NODE, this.op.nodes as string[]],
+      [LEVEL_NODE, this.op.nodes],
     ]);
   }
 
@@ -37,12 +38,12 @@ export class LUGroupAssignNodes extends LogicalUnit {
     const groups = this.neededLocks?.get(LEVEL_NODEGROUP) as string[];
     pyAssert(groups.length === 1, 'expected only the target group');
     // The nodes' current groups, read before their locks are held: verified in CheckPrereq.
-    for (const g of this.cfg.groupsOfNodes(this.op.nodes as string[])) if (!groups.includes(g)) groups.push(g);
+    for (const g of this.cfg.groupsOfNodes(this.op.nodes)) if (!groups.includes(g)) groups.push(g);
   }
 
   // biome-ignore lint/correctness/useYield: synchronous checks; the port is a Proc.
   override *checkPrereq(): Proc<void> {
-    const nodes = this.op.nodes as string[];
+    const nodes = this.op.nodes;
     pyAssert(sameSet(this.ownedLocks(LEVEL_NODE), nodes), 'node locks differ from the opcode nodes');
     const expected = [this.groupUuid, ...this.cfg.groupsOfNodes(nodes)];
     const actual = this.ownedLocks(LEVEL_NODEGROUP);
@@ -76,20 +77,20 @@ export class LUGroupAssignNodes extends LogicalUnit {
 
   *exec(): Proc<unknown> {
     yield* this.env.work.step('group-assign', 'node group assignment failed');
-    this.cfg.assignGroupNodes((this.op.nodes as string[]).map((n) => [n, this.groupUuid] as const));
+    this.cfg.assignGroupNodes(this.op.nodes.map((n) => [n, this.groupUuid] as const));
     return null;
   }
 }
 
-export class LUNetworkConnect extends LogicalUnit {
+export class LUNetworkConnect extends LogicalUnit<ValidOp<'OP_NETWORK_CONNECT'>> {
   static override readonly REQ_BGL = false;
   private groupUuid = '';
   private networkUuid = '';
   private connected = false;
 
   override expandNames(): void {
-    this.networkUuid = lookupNetwork(this.cfg, this.op.network_name as string);
-    this.groupUuid = lookupNodeGroup(this.cfg, this.op.group_name as string);
+    this.networkUuid = lookupNetwork(this.cfg, this.op.network_name);
+    this.groupUuid = lookupNodeGroup(this.cfg, this.op.group_name);
     this.neededLocks = new Map<Level, string[]>([
       [LEVEL_INSTANCE, []],
       [LEVEL_NODEGROUP, [this.groupUuid]],
@@ -136,8 +137,8 @@ export class LUNetworkConnect extends LogicalUnit {
     if (this.connected) return null;
     yield* this.env.work.step('network-connect', 'network connection failed');
     this.cfg.connectNetwork(this.groupUuid, this.networkUuid, {
-      mode: this.op.network_mode as string,
-      link: this.op.network_link as string,
+      mode: this.op.network_mode,
+      link: this.op.network_link,
     });
     return null;
   }

@@ -13,7 +13,7 @@
  * from the configuration it asks for the instance lock to be removed.
  */
 
-import { type DiskTemplate, DTS_INT_MIRROR } from '../../config/cluster-config.js';
+import { DTS_INT_MIRROR } from '../../config/cluster-config.js';
 import { OpExecError, OpPrereqError, pyAssert } from '../../jqueue/errors.js';
 import {
   ALL_SET,
@@ -26,11 +26,12 @@ import {
 import type { Proc } from '../../sim/ports.js';
 import { ECODE_EXISTS, ECODE_INVAL, ECODE_NORES, ECODE_STATE, ECODE_TEMP_NORES } from '../constants.js';
 import { copyLockList, expandNodeName, LogicalUnit } from '../logical-unit.js';
+import type { ValidOp } from '../opcodes.js';
 
 /** The cluster-wide default iallocator (`cluster.default_iallocator`). */
 export const DEFAULT_IALLOCATOR = 'hail';
 
-export class LUInstanceCreate extends LogicalUnit {
+export class LUInstanceCreate extends LogicalUnit<ValidOp<'OP_INSTANCE_CREATE'>> {
   static override readonly REQ_BGL = false;
   private nodes: string[] = [];
 
@@ -53,7 +54,7 @@ export class LUInstanceCreate extends LogicalUnit {
   override expandNames(): void {
     const locks = new Map<Level, string[] | typeof ALL_SET>();
     this.neededLocks = locks;
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     // A preventive check; a concurrent creation may still add the lock first (then adding fails).
     if (this.cfg.getInstanceInfo(name)) {
       throw new OpPrereqError(`Instance '${name}' is already in the cluster`, ECODE_EXISTS);
@@ -67,11 +68,13 @@ export class LUInstanceCreate extends LogicalUnit {
         this.opportunisticLocks[LEVEL_NODE_RES] = true;
       }
     } else {
-      const nodes = [expandNodeName(this.cfg, this.op.pnode as string)];
-      this.op.pnode = nodes[0];
+      const pnode = this.op.pnode;
+      pyAssert(pnode !== null, 'checkArguments leaves an iallocator or a primary node');
+      const nodes = [expandNodeName(this.cfg, pnode)];
+      this.op.pnode = pnode;
       if (this.op.snode !== null && this.op.snode !== undefined) {
-        this.op.snode = expandNodeName(this.cfg, this.op.snode as string);
-        nodes.push(this.op.snode as string);
+        this.op.snode = expandNodeName(this.cfg, this.op.snode);
+        nodes.push(this.op.snode);
       }
       locks.set(LEVEL_NODE, nodes);
     }
@@ -79,7 +82,7 @@ export class LUInstanceCreate extends LogicalUnit {
   }
 
   override *checkPrereq(): Proc<void> {
-    const template = this.op.disk_template as DiskTemplate;
+    const template = this.op.disk_template;
     const mirrored = DTS_INT_MIRROR.has(template);
     if (this.op.iallocator) yield* this.runAllocator(mirrored ? 2 : 1);
     if (mirrored && (this.op.snode === null || this.op.snode === undefined)) {
@@ -89,7 +92,9 @@ export class LUInstanceCreate extends LogicalUnit {
     if (this.op.snode === this.op.pnode) {
       throw new OpPrereqError('The secondary node cannot be the primary node', ECODE_INVAL);
     }
-    const keep = [this.op.pnode as string, ...(this.op.snode ? [this.op.snode as string] : [])];
+    const pnode = this.op.pnode;
+    pyAssert(pnode !== null, 'the primary node is given or chosen by the allocator');
+    const keep = [pnode, ...(this.op.snode ? [this.op.snode] : [])];
     this.releaseLocks(LEVEL_NODE, { keep });
     this.releaseLocks(LEVEL_NODE_RES, { keep });
     this.releaseLocks(LEVEL_NODE_ALLOC);
@@ -138,18 +143,21 @@ export class LUInstanceCreate extends LogicalUnit {
   }
 
   *exec(): Proc<unknown> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     yield* this.proc.log('* creating instance disks...');
     yield* this.env.work.step('create', 'Device creation failed, reverting...');
     yield* this.proc.log(`adding instance ${name} to cluster config`);
+    // `checkPrereq` left the primary node first, then the secondary if the template mirrors.
+    const [primaryNode, ...secondaryNodes] = this.nodes;
+    pyAssert(primaryNode !== undefined, 'checkPrereq chose the nodes');
     this.cfg.addInstance({
       name,
-      primaryNode: this.op.pnode as string,
-      secondaryNodes: this.op.snode ? [this.op.snode as string] : [],
-      diskTemplate: this.op.disk_template as DiskTemplate,
-      disks: (this.op.disks as { size?: number }[]).map((d) => ({ size: d.size ?? 1024 })),
+      primaryNode,
+      secondaryNodes,
+      diskTemplate: this.op.disk_template,
+      disks: this.op.disks.map((d) => ({ size: typeof d.size === 'number' ? d.size : 1024 })),
       adminState: 'up',
-      nics: (this.op.nics as { network?: string | null }[]).map((n) => ({ network: n.network ?? null })),
+      nics: this.op.nics.map((n) => ({ network: typeof n.network === 'string' ? n.network : null })),
     });
     // The instance is in the configuration now: keep its lock.
     this.removeLocks.delete(LEVEL_INSTANCE);
@@ -158,7 +166,7 @@ export class LUInstanceCreate extends LogicalUnit {
   }
 }
 
-export class LUInstanceRemove extends LogicalUnit {
+export class LUInstanceRemove extends LogicalUnit<ValidOp<'OP_INSTANCE_REMOVE'>> {
   static override readonly REQ_BGL = false;
 
   override expandNames(): void {
@@ -170,7 +178,7 @@ export class LUInstanceRemove extends LogicalUnit {
   }
 
   *exec(): Proc<unknown> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     const inst = this.cfg.getInstanceInfo(name);
     pyAssert(inst !== null, 'instance vanished while locked');
     yield* this.proc.log(`Shutting down instance ${name} on node ${inst.primaryNode}`);

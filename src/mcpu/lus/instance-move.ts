@@ -22,9 +22,12 @@ import {
 import type { Proc } from '../../sim/ports.js';
 import { ECODE_INVAL, ECODE_STATE, LOCKS_REPLACE } from '../constants.js';
 import { copyLockList, expandNodeName, LogicalUnit } from '../logical-unit.js';
+import type { ValidOp } from '../opcodes.js';
 
 /** The failover/migration LUs share their lock declarations and target selection. */
-abstract class MigrationLu extends LogicalUnit {
+abstract class MigrationLu<
+  Op extends ValidOp<'OP_INSTANCE_MIGRATE'> | ValidOp<'OP_INSTANCE_FAILOVER'>,
+> extends LogicalUnit<Op> {
   static override readonly REQ_BGL = false;
   protected abstract readonly verb: 'migrations' | 'failovers';
   protected source = '';
@@ -33,7 +36,7 @@ abstract class MigrationLu extends LogicalUnit {
   override expandNames(): void {
     this.expandAndLockInstance();
     if (this.op.target_node !== null && this.op.target_node !== undefined) {
-      this.op.target_node = expandNodeName(this.cfg, this.op.target_node as string);
+      this.op.target_node = expandNodeName(this.cfg, this.op.target_node);
     }
     const locks = this.neededLocks as NonNullable<typeof this.neededLocks>;
     locks.set(LEVEL_NODE, []);
@@ -47,11 +50,11 @@ abstract class MigrationLu extends LogicalUnit {
   override declareLocks(level: Level): void {
     const locks = this.neededLocks as NonNullable<typeof this.neededLocks>;
     if (level === LEVEL_NODE_ALLOC) {
-      const name = this.op.instance_name as string;
+      const name = this.op.instance_name;
       pyAssert(this.ownedLocks(LEVEL_INSTANCE).has(name), 'instance lock not owned');
       const inst = this.cfg.getInstanceInfo(name);
       if (inst && DTS_EXT_MIRROR.has(inst.diskTemplate)) {
-        const target = this.op.target_node as string | null;
+        const target = this.op.target_node;
         if (target === null) {
           locks.set(LEVEL_NODE, ALL_SET);
           locks.set(LEVEL_NODE_ALLOC, ALL_SET);
@@ -73,11 +76,11 @@ abstract class MigrationLu extends LogicalUnit {
 
   /** `TLMigrateInstance.CheckPrereq`: picks the target and drops the locks not needed any more. */
   override *checkPrereq(): Proc<void> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     const inst = this.cfg.getInstanceInfo(name);
     pyAssert(inst !== null, 'instance vanished while locked');
     this.source = inst.primaryNode;
-    const wanted = this.op.target_node as string | null;
+    const wanted = this.op.target_node;
     if (DTS_EXT_MIRROR.has(inst.diskTemplate)) {
       if (wanted !== null) {
         this.target = wanted;
@@ -119,11 +122,11 @@ abstract class MigrationLu extends LogicalUnit {
   }
 }
 
-export class LUInstanceMigrate extends MigrationLu {
+export class LUInstanceMigrate extends MigrationLu<ValidOp<'OP_INSTANCE_MIGRATE'>> {
   protected readonly verb = 'migrations' as const;
 
   *exec(): Proc<unknown> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     yield* this.proc.log(`Migrating instance ${name}`);
     yield* this.proc.log('* checking disk consistency between source and target');
     yield* this.proc.log(`* preparing ${this.target} to accept the instance`);
@@ -136,11 +139,11 @@ export class LUInstanceMigrate extends MigrationLu {
   }
 }
 
-export class LUInstanceFailover extends MigrationLu {
+export class LUInstanceFailover extends MigrationLu<ValidOp<'OP_INSTANCE_FAILOVER'>> {
   protected readonly verb = 'failovers' as const;
 
   *exec(): Proc<unknown> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     yield* this.proc.log(`Failover instance ${name}`);
     yield* this.proc.log(`* shutting down instance on source node`);
     yield* this.proc.log(`* activating the instance's disks on target node ${this.target}`);

@@ -7,7 +7,8 @@ import { OpExecError, OpPrereqError } from '../../jqueue/errors.js';
 import { LEVEL_NODE_RES, type Level } from '../../locking/index.js';
 import type { Proc } from '../../sim/ports.js';
 import { ECODE_NOENT, ECODE_STATE, LOCKS_REPLACE } from '../constants.js';
-import { LogicalUnit } from '../logical-unit.js';
+import { type InstanceOp, LogicalUnit } from '../logical-unit.js';
+import type { ValidOp } from '../opcodes.js';
 
 /** Checks the instance's primary node is usable (`CheckNodeOnline`). */
 function checkPrimaryOnline(lu: LogicalUnit, instance: string): string {
@@ -20,7 +21,7 @@ function checkPrimaryOnline(lu: LogicalUnit, instance: string): string {
   return inst.primaryNode;
 }
 
-export class LUInstanceStartup extends LogicalUnit {
+export class LUInstanceStartup extends LogicalUnit<ValidOp<'OP_INSTANCE_STARTUP'>> {
   static override readonly REQ_BGL = false;
   private primary = '';
 
@@ -36,11 +37,11 @@ export class LUInstanceStartup extends LogicalUnit {
 
   // biome-ignore lint/correctness/useYield: synchronous checks; the port is a Proc.
   override *checkPrereq(): Proc<void> {
-    this.primary = checkPrimaryOnline(this, this.op.instance_name as string);
+    this.primary = checkPrimaryOnline(this, this.op.instance_name);
   }
 
   *exec(): Proc<unknown> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     this.cfg.setInstanceAdminState(name, 'up');
     yield* this.proc.log(`Starting instance ${name} on node ${this.primary}`);
     yield* this.env.work.step('startup', 'Could not start instance: simulated hypervisor failure');
@@ -50,7 +51,7 @@ export class LUInstanceStartup extends LogicalUnit {
 }
 
 /** Shutdown and reboot: the instance lock only, and its primary node must be online. */
-abstract class InstanceOnPrimaryLU extends LogicalUnit {
+abstract class InstanceOnPrimaryLU<Op extends InstanceOp> extends LogicalUnit<Op> {
   static override readonly REQ_BGL = false;
 
   override expandNames(): void {
@@ -59,13 +60,13 @@ abstract class InstanceOnPrimaryLU extends LogicalUnit {
 
   // biome-ignore lint/correctness/useYield: synchronous checks; the port is a Proc.
   override *checkPrereq(): Proc<void> {
-    checkPrimaryOnline(this, this.op.instance_name as string);
+    checkPrimaryOnline(this, this.op.instance_name);
   }
 }
 
-export class LUInstanceShutdown extends InstanceOnPrimaryLU {
+export class LUInstanceShutdown extends InstanceOnPrimaryLU<ValidOp<'OP_INSTANCE_SHUTDOWN'>> {
   *exec(): Proc<unknown> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     this.cfg.setInstanceAdminState(name, 'down');
     try {
       yield* this.env.work.step('shutdown', 'simulated hypervisor failure');
@@ -80,9 +81,9 @@ export class LUInstanceShutdown extends InstanceOnPrimaryLU {
   }
 }
 
-export class LUInstanceReboot extends InstanceOnPrimaryLU {
+export class LUInstanceReboot extends InstanceOnPrimaryLU<ValidOp<'OP_INSTANCE_REBOOT'>> {
   *exec(): Proc<unknown> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     const inst = this.cfg.getInstanceInfo(name);
     if (inst?.adminState !== 'up') {
       yield* this.proc.logInfo('Instance was not running, starting it');

@@ -15,6 +15,7 @@ import type { Level } from '../../locking/index.js';
 import type { Proc } from '../../sim/ports.js';
 import { ECODE_INVAL } from '../constants.js';
 import { LogicalUnit } from '../logical-unit.js';
+import type { ValidOp } from '../opcodes.js';
 
 /** `constants.DDM_ADD` / `DDM_REMOVE`. */
 export const DDM_ADD = 'add';
@@ -37,12 +38,12 @@ function parseMods(raw: readonly unknown[]): DiskMod[] {
   });
 }
 
-export class LUInstanceSetParams extends LogicalUnit {
+export class LUInstanceSetParams extends LogicalUnit<ValidOp<'OP_INSTANCE_SET_PARAMS'>> {
   static override readonly REQ_BGL = false;
 
   // Parsed on use: the base constructor calls `checkArguments` before subclass fields exist.
   private get mods(): DiskMod[] {
-    return parseMods(this.op.disks as unknown[]);
+    return parseMods(this.op.disks);
   }
 
   override checkArguments(): void {
@@ -59,7 +60,7 @@ export class LUInstanceSetParams extends LogicalUnit {
 
   // biome-ignore lint/correctness/useYield: synchronous checks; the port is a Proc.
   override *checkPrereq(): Proc<void> {
-    const inst = this.cfg.getInstanceInfo(this.op.instance_name as string);
+    const inst = this.cfg.getInstanceInfo(this.op.instance_name);
     pyAssert(inst !== null, 'instance vanished while locked');
     let disks = inst.disks.length;
     for (const m of this.mods) {
@@ -73,7 +74,7 @@ export class LUInstanceSetParams extends LogicalUnit {
   }
 
   *exec(): Proc<unknown> {
-    const name = this.op.instance_name as string;
+    const name = this.op.instance_name;
     const inst = this.cfg.getInstanceInfo(name);
     pyAssert(inst !== null, 'instance vanished while locked');
     const primary = inst.primaryNode;

@@ -17,25 +17,26 @@ import { LEVEL_INSTANCE, LEVEL_NODE, LEVEL_NODE_RES, LEVEL_NODEGROUP, type Level
 import type { Proc } from '../../sim/ports.js';
 import { ECODE_EXISTS, ECODE_INVAL, ECODE_NORES, ECODE_STATE, NODE_EVAC_PRI, NODE_EVAC_SEC } from '../constants.js';
 import { expandNodeName, LogicalUnit, lookupNodeGroup, ResultWithJobs, shareAll } from '../logical-unit.js';
+import type { ValidOp } from '../opcodes.js';
 import { DEFAULT_IALLOCATOR } from './instance-lifecycle.js';
 
 const commaJoin = (items: Iterable<string>): string => [...items].join(', ');
 
-export class LUNodeAdd extends LogicalUnit {
+export class LUNodeAdd extends LogicalUnit<ValidOp<'OP_NODE_ADD'>> {
   private group = '';
 
   // biome-ignore lint/correctness/useYield: synchronous checks; the port is a Proc.
   override *checkPrereq(): Proc<void> {
-    const name = this.op.node_name as string;
+    const name = this.op.node_name;
     if (this.cfg.getNodeInfo(name)) {
       throw new OpPrereqError(`Node ${name} is already in the configuration`, ECODE_EXISTS);
     }
-    const group = (this.op.group as string | null) ?? (this.cfg.getNodeGroupList()[0] as string);
+    const group = this.op.group ?? (this.cfg.getNodeGroupList()[0] as string);
     this.group = lookupNodeGroup(this.cfg, group);
   }
 
   *exec(): Proc<unknown> {
-    const name = this.op.node_name as string;
+    const name = this.op.node_name;
     yield* this.proc.logInfo(`Node ${name} will be added to group ${this.group}`);
     yield* this.env.work.step('node-add', `Node ${name} did not respond to the node daemon set-up`);
     const masterCandidate = Boolean(this.op.master_candidate);
@@ -47,10 +48,10 @@ export class LUNodeAdd extends LogicalUnit {
   }
 }
 
-export class LUNodeRemove extends LogicalUnit {
+export class LUNodeRemove extends LogicalUnit<ValidOp<'OP_NODE_REMOVE'>> {
   // biome-ignore lint/correctness/useYield: synchronous checks; the port is a Proc.
   override *checkPrereq(): Proc<void> {
-    const name = expandNodeName(this.cfg, this.op.node_name as string);
+    const name = expandNodeName(this.cfg, this.op.node_name);
     if (name === this.cfg.getMasterNode()) {
       throw new OpPrereqError('Node is the master node, failover to another node is required', ECODE_INVAL);
     }
@@ -60,7 +61,7 @@ export class LUNodeRemove extends LogicalUnit {
   }
 
   *exec(): Proc<unknown> {
-    const name = this.op.node_name as string;
+    const name = this.op.node_name;
     yield* this.proc.log(`Stopping the node daemon and removing configs from node ${name}`);
     yield* this.env.work.step('node-remove', `Could not stop the node daemon on ${name}`);
     this.cfg.removeNode(name);
@@ -71,7 +72,7 @@ export class LUNodeRemove extends LogicalUnit {
   }
 }
 
-export class LUNodeEvacuate extends LogicalUnit {
+export class LUNodeEvacuate extends LogicalUnit<ValidOp<'OP_NODE_EVACUATE'>> {
   static override readonly REQ_BGL = false;
   private lockNodes: string[] = [];
   private instanceNames: string[] = [];
@@ -85,9 +86,9 @@ export class LUNodeEvacuate extends LogicalUnit {
   }
 
   override expandNames(): void {
-    this.op.node_name = expandNodeName(this.cfg, this.op.node_name as string);
+    this.op.node_name = expandNodeName(this.cfg, this.op.node_name);
     if (this.op.remote_node !== null) {
-      this.op.remote_node = expandNodeName(this.cfg, this.op.remote_node as string);
+      this.op.remote_node = expandNodeName(this.cfg, this.op.remote_node);
       if (this.op.remote_node === this.op.node_name) {
         throw new OpPrereqError('Can not use evacuated node as a new secondary node', ECODE_INVAL);
       }
@@ -109,14 +110,13 @@ export class LUNodeEvacuate extends LogicalUnit {
   }
 
   private determineNodes(): string[] {
-    const node = this.op.node_name as string;
-    const members =
-      this.op.remote_node === null ? this.cfg.groupMembersOfNodes([node]) : [this.op.remote_node as string];
+    const node = this.op.node_name;
+    const members = this.op.remote_node === null ? this.cfg.groupMembersOfNodes([node]) : [this.op.remote_node];
     return [...new Set([node, ...members])].sort();
   }
 
   private determineInstances(): string[] {
-    const node = this.op.node_name as string;
+    const node = this.op.node_name;
     if (this.op.mode === NODE_EVAC_PRI) return this.cfg.primaryInstances(node);
     if (this.op.mode === NODE_EVAC_SEC) return this.cfg.secondaryInstances(node);
     throw new OpPrereqError(

@@ -35,6 +35,7 @@ import type { OpInput } from '../../../src/jqueue/opcode.js';
 import { QueuedJob } from '../../../src/jqueue/queued-job.js';
 import { DeferTask } from '../../../src/jqueue/worker-pool.js';
 import { lockAttemptTimeoutStrategyFactory } from '../../../src/mcpu/lock-timeout.js';
+import { isEvent } from '../../../src/sim/events.js';
 import type { Kernel } from '../../../src/sim/kernel.js';
 import type { Proc } from '../../../src/sim/ports.js';
 import { Simulation } from '../../../src/sim/simulation.js';
@@ -55,9 +56,8 @@ function run(body: (sim: Kernel) => Proc<void>, opts: { checkModels?: boolean } 
   const sim = Simulation.create({ seed: 1, strategy: { kind: 'fifo' } });
   const monitors = { job: new ModelMonitor(jobTable), op: new ModelMonitor(opTable) };
   sim.trace.observe((r) => {
-    if (r.kind !== 'job.status' && r.kind !== 'opcode.status') return;
-    const [from, to] = r.fields as [string | null, string];
-    (r.kind === 'job.status' ? monitors.job : monitors.op).observe(r.subject, from, to);
+    if (isEvent(r, 'job.status')) monitors.job.observe(r.subject, ...r.fields);
+    else if (isEvent(r, 'opcode.status')) monitors.op.observe(r.subject, ...r.fields);
   });
   sim.spawn('test', () => body(sim));
   const r = sim.run();

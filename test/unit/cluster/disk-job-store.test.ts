@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobQueueError } from '../../../src/jqueue/errors.js';
 import { NODED_SERVICE } from '../../../src/jqueue/storage-rpc.js';
+import { isEvent } from '../../../src/sim/events.js';
 import { DiskError, type Proc } from '../../../src/sim/ports.js';
 import { events, jobFile, makeWorld, runMaster, startNodeDaemons, storeOn } from './queue-support.js';
 
@@ -345,7 +346,8 @@ describe('node daemon job-queue RPCs (backend.JobQueue*)', () => {
       .snapshot()
       .filter(
         (r) =>
-          r.fields[0] === 'n2' && (r.kind === 'disk.funlock' || (r.kind === 'disk.flock' && r.fields[3] === 'granted')),
+          (isEvent(r, 'disk.funlock') && r.fields[0] === 'n2') ||
+          (isEvent(r, 'disk.flock') && r.fields[0] === 'n2' && r.fields[3] === 'granted'),
       )
       .map((r) => r.kind);
     // Prepare at start-up, then one hold per update, never overlapping.

@@ -6,9 +6,9 @@ import { finalizedJobsChecker } from '../../../src/check/durability-finalized.js
 import { uniqueJobIdsChecker } from '../../../src/check/durability-job-ids.js';
 import { queueWritersChecker } from '../../../src/check/durability-queue-writers.js';
 import { runOnceChecker } from '../../../src/check/durability-run-once.js';
-import type { TraceField } from '../../../src/sim/ports.js';
+import type { EventTuple } from '../../../src/sim/events.js';
 
-type Ev = [kind: string, subject: string, ...fields: TraceField[]];
+type Ev = EventTuple;
 
 /** Feeds the events to the checker; returns the violations it reported. */
 function feed(checker: Checker, evs: readonly Ev[]): string[] {
@@ -81,9 +81,9 @@ describe('job ids, opcode runs, finalized and archived jobs', () => {
   it('flags an opcode whose logical unit ran twice', () => {
     expect(
       feed(runOnceChecker(), [
-        ['lu.exec', 'job/1/op/0'],
-        ['lu.exec', 'job/1/op/1'],
-        ['lu.exec', 'job/1/op/0'],
+        ['lu.exec', 'job/1/op/0', 'OP_TEST_DELAY'],
+        ['lu.exec', 'job/1/op/1', 'OP_TEST_DELAY'],
+        ['lu.exec', 'job/1/op/0', 'OP_TEST_DELAY'],
       ]),
     ).toEqual(['CRASH: job/1/op/0 ran twice (first at step 1, again at step 3)']);
   });

@@ -12,6 +12,7 @@ import { describeFinding } from '../../../src/check/describe.js';
 import type { ClientSubmission } from '../../../src/cluster/luxi-client.js';
 import { executeRun } from '../../../src/explore/run.js';
 import { MutantSet } from '../../../src/mutants/registry.js';
+import { eventsOf } from '../../../src/sim/events.js';
 import type { FaultPlan } from '../../../src/sim/faults.js';
 import { events, runDurability, subjects } from './queue-support.js';
 
@@ -149,7 +150,7 @@ describe('the kernel fault plan', () => {
     expect(r.finding, r.finding ? describeFinding(r.finding) : '').toBeNull();
     const kinds = r.result.trace.snapshot().map((e) => e.kind);
     expect(kinds).toContain('fault.crash-process');
-    expect(r.result.trace.snapshot().filter((e) => e.kind === 'queue.open').length).toBeGreaterThanOrEqual(2);
+    expect(eventsOf(r.result.trace.snapshot(), 'queue.open').length).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -14,9 +14,9 @@ import type { OpStatus } from '../../../src/jqueue/constants.js';
 import { DiskJobStore, type DiskJobStoreOptions } from '../../../src/jqueue/disk-job-store.js';
 import type { SerializedJob } from '../../../src/jqueue/queued-job.js';
 import { MutantSet } from '../../../src/mutants/registry.js';
+import { type EventRecord, eventsOf } from '../../../src/sim/events.js';
 import type { RunResult } from '../../../src/sim/kernel.js';
-import type { Proc } from '../../../src/sim/ports.js';
-import type { TraceRecord } from '../../../src/sim/trace.js';
+import type { Proc, TraceKind } from '../../../src/sim/ports.js';
 import { createWorld, type SimWorld } from '../../../src/sim/world.js';
 
 export function makeWorld(seed = 1): SimWorld {
@@ -82,8 +82,8 @@ export function jobFile(id: number, statuses: readonly OpStatus[] = ['queued']):
   };
 }
 
-export function events(world: SimWorld, kind: string): TraceRecord[] {
-  return world.kernel.trace.snapshot().filter((r) => r.kind === kind);
+export function events<K extends TraceKind>(world: SimWorld, kind: K): EventRecord<K>[] {
+  return eventsOf(world.kernel.trace.snapshot(), kind);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,6 +141,6 @@ export function runDurability(opts: DurabilityRunOptions): DurabilityRun {
 }
 
 /** Subjects of the trace events of `kind`, in order. */
-export function subjects(world: SimWorld, kind: string): string[] {
+export function subjects(world: SimWorld, kind: TraceKind): string[] {
   return events(world, kind).map((r) => r.subject);
 }

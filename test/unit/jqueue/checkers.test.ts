@@ -13,11 +13,11 @@ import { finalWriteChecker } from '../../../src/check/jqueue-final-write.js';
 import { jobsFinishChecker } from '../../../src/check/jqueue-liveness.js';
 import { poolOrderChecker } from '../../../src/check/jqueue-pool-order.js';
 import { queueLockChecker } from '../../../src/check/jqueue-queue-lock.js';
+import type { EventTuple } from '../../../src/sim/events.js';
 import type { RunResult } from '../../../src/sim/kernel.js';
-import type { TraceField } from '../../../src/sim/ports.js';
 import type { TraceRecord } from '../../../src/sim/trace.js';
 
-type Ev = [thread: number, kind: string, subject: string, ...fields: TraceField[]];
+type Ev = [thread: number, ...event: EventTuple];
 
 function feed(checker: Checker, events: Ev[], outcome: RunResult['outcome'] = { kind: 'quiescent', waiting: [] }) {
   const found: string[] = [];

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { OP_PRIO_DEFAULT, OP_PRIO_HIGHEST } from '../../../src/jqueue/constants.js';
 import { lockAttemptTimeoutStrategyFactory, TIMEOUT_PER_ATTEMPT } from '../../../src/mcpu/lock-timeout.js';
+import { eventsOf } from '../../../src/sim/events.js';
 import { Simulation } from '../../../src/sim/simulation.js';
 import { makeQueue, statusCheckers, testOp, watch } from './queue-harness.js';
 
@@ -35,12 +36,15 @@ describe('lock-attempt escalation through the queue', () => {
     expect(job?.ops[0]?.priority).toBe(OP_PRIO_HIGHEST);
 
     const trace = r.trace.snapshot();
-    const attempts = trace.filter((e) => e.kind === 'lock.acquire' && e.subject === 'x');
+    const attempts = eventsOf(trace, 'lock.acquire').filter((e) => e.subject === 'x');
     // 130 timed attempts at each of the 20 priorities 0..-19, 130 more at -20, then one blocking attempt.
     const perSchedule = TIMEOUT_PER_ATTEMPT.length;
     const jobAttempts = attempts.filter((e) => e.thread !== client.id);
     const byPriority = new Map<number, number>();
-    for (const e of jobAttempts) byPriority.set(Number(e.fields[1]), (byPriority.get(Number(e.fields[1])) ?? 0) + 1);
+    for (const {
+      fields: [, priority],
+    } of jobAttempts)
+      byPriority.set(priority, (byPriority.get(priority) ?? 0) + 1);
     for (let p = OP_PRIO_DEFAULT; p > OP_PRIO_HIGHEST; p--)
       expect(byPriority.get(p), `priority ${p}`).toBe(perSchedule);
     expect(byPriority.get(OP_PRIO_HIGHEST)).toBe(perSchedule + 1);
@@ -52,13 +56,11 @@ describe('lock-attempt escalation through the queue', () => {
     expect(startedBlockingAt / 1e6).toBeLessThan(21 * 1900);
     expect(startedBlockingAt).toBeLessThan(releasedAt);
     // The job got the lock the moment it was released.
-    const acquired = trace.find(
-      (e) => e.kind === 'lock.acquired' && e.subject === 'x' && e.fields[1] === OP_PRIO_HIGHEST,
-    );
+    const acquired = eventsOf(trace, 'lock.acquired').find((e) => e.subject === 'x' && e.fields[1] === OP_PRIO_HIGHEST);
     expect(acquired?.time).toBe(releasedAt);
     // Each priority step was written to the job file: 20 writes while waiting.
-    const waitingWrites = trace.filter(
-      (e) => e.kind === 'jqueue.write' && e.subject === 'job/1' && e.fields[0] === 'waiting',
+    const waitingWrites = eventsOf(trace, 'jqueue.write').filter(
+      (e) => e.subject === 'job/1' && e.fields[0] === 'waiting',
     );
     expect(waitingWrites.length).toBe(1 + 20);
   });

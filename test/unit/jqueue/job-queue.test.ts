@@ -9,6 +9,7 @@ import { JobQueueDrainError, JobQueueError, JobQueueFull } from '../../../src/jq
 import { MemoryJobStore } from '../../../src/jqueue/job-store.js';
 import type { SubmitJobResult } from '../../../src/jqueue/op-executor.js';
 import { QueuedJob, type SerializedJob } from '../../../src/jqueue/queued-job.js';
+import { eventsOf } from '../../../src/sim/events.js';
 import type { Kernel } from '../../../src/sim/kernel.js';
 import { describeOutcome } from '../../../src/sim/outcome.js';
 import type { Proc } from '../../../src/sim/ports.js';
@@ -59,7 +60,7 @@ describe('JobQueue', () => {
     expect(r.violations).toEqual([]);
     expect(ids).toEqual([1, 2, 3]);
     for (const id of ids) expect(status(r, id)).toBe('success');
-    const written = r.sim.trace.snapshot().filter((e) => e.kind === 'jqueue.write' && e.subject === 'job/1');
+    const written = eventsOf(r.sim.trace.snapshot(), 'jqueue.write').filter((e) => e.subject === 'job/1');
     expect(written.at(-1)?.fields).toEqual(['success', true]);
     // Feedback is written locally only.
     expect(written.some((e) => e.fields[1] === false)).toBe(true);

@@ -5,6 +5,7 @@
  * processor lock. Searched over schedules of a small chain with three workers.
  */
 import { describe, expect, it } from 'vitest';
+import { eventsOf } from '../../../src/sim/events.js';
 import { Simulation } from '../../../src/sim/simulation.js';
 import { makeQueue, statusCheckers, testOp, watch } from './queue-harness.js';
 
@@ -27,7 +28,7 @@ describe('per-job processor lock', () => {
       expect(r.outcome.kind).toBe('quiescent');
       expect(w.finish(r)).toEqual([]);
       expect([1, 2, 3].map((id) => h.queue.peekJob(id)?.calcStatus())).toEqual(['success', 'success', 'success']);
-      if (r.trace.snapshot().some((e) => e.kind === 'wait' && e.subject.endsWith('.processor.released'))) contended++;
+      if (eventsOf(r.trace.snapshot(), 'wait').some((e) => e.subject.endsWith('.processor.released'))) contended++;
     }
     expect(contended).toBeGreaterThan(0);
   });

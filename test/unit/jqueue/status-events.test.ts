@@ -9,6 +9,7 @@ import { ModelMonitor, modelStatusChecker } from '../../../src/check/model-monit
 import { compileTransitions } from '../../../src/check/model-table.js';
 import { encodeOpError, OpExecError } from '../../../src/jqueue/errors.js';
 import { QueuedJob } from '../../../src/jqueue/queued-job.js';
+import { isEvent } from '../../../src/sim/events.js';
 import { Simulation } from '../../../src/sim/simulation.js';
 import { op, RecordingEnv } from '../../support/jqueue.js';
 
@@ -26,9 +27,8 @@ function setup(nops = 2) {
     const jm = new ModelMonitor(jobTable);
     const om = new ModelMonitor(opTable);
     for (const e of env.events) {
-      const [from, to] = e.fields as [string | null, string];
-      if (e.kind === 'job.status') jm.observe(e.subject, from, to);
-      if (e.kind === 'opcode.status') om.observe(e.subject, from, to);
+      if (isEvent(e, 'job.status')) jm.observe(e.subject, ...e.fields);
+      if (isEvent(e, 'opcode.status')) om.observe(e.subject, ...e.fields);
     }
     return [...jm.violations(), ...om.violations()].map((v) => v.message);
   };

@@ -1,6 +1,7 @@
 /** The worker pool (spec §5.17): priority order, FIFO within a priority, defer, priority changes, idle workers. */
 import { describe, expect, it } from 'vitest';
 import { DeferTask, NoSuchTask, type PoolWorker, WorkerPool } from '../../../src/jqueue/worker-pool.js';
+import { isEvent } from '../../../src/sim/events.js';
 import type { Kernel } from '../../../src/sim/kernel.js';
 import type { Proc } from '../../../src/sim/ports.js';
 import { Simulation } from '../../../src/sim/simulation.js';
@@ -297,10 +298,11 @@ describe('WorkerPool pick order (property)', () => {
           // Replay the pool's trace events: each pick must be the minimum of the live entries.
           const live = new Map<number, number>(); // seq -> priority
           for (const rec of r.trace.snapshot()) {
-            if (rec.kind === 'pool.add' || rec.kind === 'pool.reprioritize') {
-              live.set(rec.fields[2] as number, rec.fields[1] as number);
-            } else if (rec.kind === 'pool.pick') {
-              const [prio, seq] = [rec.fields[1] as number, rec.fields[2] as number];
+            if (isEvent(rec, 'pool.add') || isEvent(rec, 'pool.reprioritize')) {
+              const [, priority, seq] = rec.fields;
+              live.set(seq, priority);
+            } else if (isEvent(rec, 'pool.pick')) {
+              const [, prio, seq] = rec.fields;
               for (const [s, p] of live) {
                 expect(p < prio || (p === prio && s < seq)).toBe(false);
               }

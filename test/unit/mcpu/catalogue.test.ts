@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterConfig } from '../../../src/config/cluster-config.js';
 import { OpExecError } from '../../../src/jqueue/errors.js';
+import { eventsOf } from '../../../src/sim/events.js';
 import { lockHistory, master, RecordingCallbacks, spawnOp } from './support.js';
 
 function acquiredModes(m: ReturnType<typeof master>): Map<string, unknown> {
-  return new Map(m.records.filter((r) => r.kind === 'lock.acquired').map((r) => [r.subject, r.fields[0]] as const));
+  return new Map(eventsOf(m.records, 'lock.acquired').map((r) => [r.subject, r.fields[0]] as const));
 }
 
 describe('LU catalogue', () => {
@@ -84,8 +85,8 @@ describe('LU catalogue', () => {
     const bad = spawnOp(m, 'job2', { OP_ID: 'OP_TEST_DELAY', duration: -1 });
     m.sim.run();
     expect(run.error).toBeUndefined();
-    const got = m.records.find((r) => r.kind === 'lock.acquired' && r.subject === 'node/node2');
-    const released = m.records.find((r) => r.kind === 'lock.release' && r.subject === 'node/node2');
+    const got = eventsOf(m.records, 'lock.acquired').find((r) => r.subject === 'node/node2');
+    const released = eventsOf(m.records, 'lock.release').find((r) => r.subject === 'node/node2');
     expect((released?.time ?? 0) - (got?.time ?? 0)).toBe(2_500_000);
     expect((bad.error as Error).message).toBe('Error during master delay: Invalid sleep duration');
   });

@@ -23,9 +23,7 @@ describe('lock-timeout escalation through the job queue', () => {
     expect(out.finalPriority).toEqual([-20]);
 
     // The holder's one acquire, then the waiter's attempts.
-    const attempts = out.acquires
-      .slice(1)
-      .map((r) => ({ time: r.time, prio: Number(r.fields[1]), timeout: Number(r.fields[2]) }));
+    const attempts = out.acquires.slice(1).map(({ time, fields: [, prio, timeout] }) => ({ time, prio, timeout }));
     const timed = attempts.filter((a) => a.timeout !== -1);
     const blocking = attempts.filter((a) => a.timeout === -1);
     const steps = TIMEOUT_PER_ATTEMPT.length;

@@ -20,6 +20,7 @@ import type { OpInput } from '../../../src/jqueue/opcode.js';
 import { LEVEL_INSTANCE, LEVEL_NODE, LEVEL_NODE_RES, type Level } from '../../../src/locking/index.js';
 import { NotImplementedError } from '../../../src/mcpu/errors.js';
 import { LogicalUnit, type LuClass } from '../../../src/mcpu/logical-unit.js';
+import { eventsOf } from '../../../src/sim/events.js';
 import type { Proc } from '../../../src/sim/ports.js';
 import { lockHistory, master, RecordingCallbacks, spawnOp } from './support.js';
 
@@ -52,7 +53,7 @@ describe('Processor: lock levels', () => {
       'released instance/inst1',
       'released cluster/BGL',
     ]);
-    const bgl = m.records.find((r) => r.kind === 'lock.acquired' && r.subject === 'cluster/BGL');
+    const bgl = eventsOf(m.records, 'lock.acquired').find((r) => r.subject === 'cluster/BGL');
     expect(bgl?.fields[0]).toBe('shared');
     expect(m.cfg.getInstanceInfo('inst1')?.primaryNode).toBe('node2');
   });
@@ -128,7 +129,7 @@ describe('Processor: lock levels', () => {
     m.sim.run();
     expect(run.result).toBe(true);
     expect(lockHistory(m, 'job1')).toEqual(['acquired cluster/BGL', 'released cluster/BGL']);
-    const bgl = m.records.find((r) => r.kind === 'lock.acquired' && r.subject === 'cluster/BGL');
+    const bgl = eventsOf(m.records, 'lock.acquired').find((r) => r.subject === 'cluster/BGL');
     expect(bgl?.fields[0]).toBe('exclusive');
   });
 
@@ -139,7 +140,7 @@ describe('Processor: lock levels', () => {
     m.sim.run();
     // BGL, instance, node-alloc (an empty declaration is still a level), node, node-res.
     expect(cbs.priorityAsked).toEqual([-7, -7, -7, -7, -7]);
-    const prios = m.records.filter((r) => r.kind === 'lock.acquire').map((r) => r.fields[1]);
+    const prios = eventsOf(m.records, 'lock.acquire').map((r) => r.fields[1]);
     expect(prios.length).toBeGreaterThan(0);
     expect(prios.every((p) => p === -7)).toBe(true);
     expect(cbs.started).toBe(1);
@@ -155,9 +156,7 @@ describe('Processor: lock levels', () => {
     });
     m.sim.run();
     expect(run.error).toBeUndefined();
-    const modes = new Map(
-      m.records.filter((r) => r.kind === 'lock.acquired').map((r) => [r.subject, r.fields[0]] as const),
-    );
+    const modes = new Map(eventsOf(m.records, 'lock.acquired').map((r) => [r.subject, r.fields[0]] as const));
     expect(modes.get('node-alloc/NAL')).toBe('shared');
     expect(modes.get('node/[lockset]')).toBe('shared');
     expect(modes.get('instance/inst2')).toBe('shared');
@@ -195,7 +194,7 @@ describe('Processor: timeouts', () => {
     expect(history).toContain('acquired node/node1');
     expect(history.at(-1)).toBe('released cluster/BGL');
     expect(heldAfter).toEqual([]);
-    const timedOut = m.records.find((r) => r.kind === 'lock.timeout' && r.subject === 'node/node2');
+    const timedOut = eventsOf(m.records, 'lock.timeout').find((r) => r.subject === 'node/node2');
     expect(timedOut?.time).toBe(1000 + sec(1));
   });
 
@@ -205,7 +204,7 @@ describe('Processor: timeouts', () => {
     const run = spawnOp(m, 'job1', migrate('inst1'), { startUs: 1000 });
     m.sim.run();
     expect(run.error).toBeUndefined();
-    const got = m.records.find((r) => r.kind === 'lock.acquired' && r.subject === 'node/node2' && r.time > 0);
+    const got = eventsOf(m.records, 'lock.acquired').find((r) => r.subject === 'node/node2' && r.time > 0);
     expect(got?.time).toBe(sec(10));
   });
 });
@@ -268,7 +267,7 @@ describe('Processor: adding and removing locks', () => {
     expect(run.error).toBeUndefined();
     expect(m.glm.names(LEVEL_INSTANCE).has('inst2')).toBe(false);
     expect(m.cfg.getInstanceInfo('inst2')).toBeNull();
-    expect(m.records.some((r) => r.kind === 'lock.delete' && r.subject === 'instance/inst2')).toBe(true);
+    expect(eventsOf(m.records, 'lock.delete').some((r) => r.subject === 'instance/inst2')).toBe(true);
   });
 
   it('node add and node remove, alone under the exclusive BGL, add and remove the node and node-res locks', () => {
@@ -321,10 +320,10 @@ describe('Processor: opportunistic node locks', () => {
     const history = lockHistory(m, 'job1');
     expect(history).not.toContain('acquired node/node1');
     expect(history).toContain('acquired node/[lockset]');
-    const nal = m.records.find((r) => r.kind === 'lock.acquired' && r.subject === 'node-alloc/NAL');
+    const nal = eventsOf(m.records, 'lock.acquired').find((r) => r.subject === 'node-alloc/NAL');
     expect(nal?.fields[0]).toBe('exclusive');
     // Finished in about the drawn work time, long before the holder's 60 s.
-    expect(m.records.find((r) => r.kind === 'mcpu.exec' && r.subject === 'job/1')?.time).toBeLessThan(sec(1));
+    expect(eventsOf(m.records, 'mcpu.exec').find((r) => r.subject === 'job/1')?.time).toBeLessThan(sec(1));
   });
 
   it('with every node busy, opportunistic creation fails at once with ECODE_TEMP_NORES', () => {
@@ -477,7 +476,7 @@ describe('Processor: LU-generated jobs', () => {
     });
     expect(cbs.feedbackLog).toContain(" - INFO: Evacuating instances from node 'node2': inst2");
     // The evacuation itself locked the instance, group and nodes shared.
-    const modes = m.records.filter((r) => r.kind === 'lock.acquired' && r.subject !== 'cluster/BGL');
+    const modes = eventsOf(m.records, 'lock.acquired').filter((r) => r.subject !== 'cluster/BGL');
     expect(modes.every((r) => r.fields[0] === 'shared')).toBe(true);
   });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { arg, type FaultPlan, FaultPlanError, type FaultVerb, FaultVocabulary } from '../../../src/sim/faults.js';
-import { makeWorld, records, runClean } from './world-support.js';
+import { makeWorld, records, runClean, strikes } from './world-support.js';
 
 /** What a scenario's build hands its verbs: here, the names of its nodes. */
 interface Built {
@@ -77,7 +77,7 @@ describe('a fault vocabulary', () => {
   it('delivers a scenario verb with the scenario’s context, traced with its subject', () => {
     const w = world({ faults: [{ kind: 'crash-nth-node', at: { timeUs: 2_500 }, node: 1 }] });
     runClean(w);
-    expect(records(w, 'fault.crash-nth-node').map((r) => [r.time, r.subject, ...r.fields])).toEqual([[2_500, '#1']]);
+    expect(strikes(w, 'crash-nth-node').map((r) => [r.time, r.subject, ...r.fields])).toEqual([[2_500, '#1']]);
     expect(records(w, 'node.crash').map((r) => r.subject)).toEqual(['n2']);
     expect(records(w, 'test.wrote').filter((r) => r.subject === 'n2').length).toBe(3);
   });
@@ -85,7 +85,7 @@ describe('a fault vocabulary', () => {
   it('skips a scenario fault whose target is not there, tracing why and changing nothing', () => {
     const w = world({ faults: [{ kind: 'crash-nth-node', at: { timeUs: 2_500 }, node: 5 }] });
     runClean(w);
-    expect(records(w, 'fault.crash-nth-node').map((r) => r.fields)).toEqual([['skipped', 'no-such-node']]);
+    expect(strikes(w, 'crash-nth-node').map((r) => r.fields)).toEqual([['skipped', 'no-such-node']]);
     expect(records(w, 'node.crash')).toEqual([]);
   });
 
@@ -100,7 +100,7 @@ describe('a fault vocabulary', () => {
     const w = world({ faults: [{ kind: 'crash-node', at: { event: 'test.wrote', nth: 3 }, node: 'n1' }] });
     runClean(w);
     const third = records(w, 'test.wrote')[2];
-    const [fault] = records(w, 'fault.crash-node');
+    const [fault] = strikes(w, 'crash-node');
     expect(third).toBeDefined();
     expect(fault?.step).toBe(third?.step);
     expect(fault?.time).toBe(third?.time);

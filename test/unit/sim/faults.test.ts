@@ -4,7 +4,7 @@ import type { Proc } from '../../../src/sim/ports.js';
 import type { StrategySpec } from '../../../src/sim/simulation.js';
 import type { TraceRecord } from '../../../src/sim/trace.js';
 import type { SimWorld } from '../../../src/sim/world.js';
-import { makeWorld, records, runClean } from './world-support.js';
+import { makeWorld, records, runClean, strikes } from './world-support.js';
 
 /**
  * A small cluster: a daemon on n1 that counts its starts on disk (its "recovery"), a noded on n2
@@ -71,7 +71,7 @@ describe('explicit faults', () => {
     const a = runPlan(1, plan);
     const b = runPlan(1, plan);
     expect(a.hash).toBe(b.hash);
-    const [fault] = records(a.w, 'fault.crash-process');
+    const [fault] = strikes(a.w, 'crash-process');
     expect(fault?.subject).toBe('n1/masterd');
     expect(fault?.step).toBe(24); // recorded by the kernel before step 25 runs
     const crash = records(a.w, 'proc.crash')[0];
@@ -88,8 +88,8 @@ describe('explicit faults', () => {
     };
     const a = runPlan(3, plan);
     expect(a.starts).toEqual(['n1/masterd#1', 'n1/masterd#2']);
-    expect(records(a.w, 'fault.crash-node')[0]?.time).toBe(30_000);
-    expect(records(a.w, 'fault.restart-node')[0]?.time).toBe(80_000);
+    expect(strikes(a.w, 'crash-node')[0]?.time).toBe(30_000);
+    expect(strikes(a.w, 'restart-node')[0]?.time).toBe(80_000);
     expect(a.w.disk('n1').peek('/starts')).toBe('2');
     expect(runPlan(3, plan).hash).toBe(a.hash);
   });

@@ -288,7 +288,7 @@ describe('kernel: trace', () => {
     const hashOf = (detail: string) => {
       const sim = Simulation.create({ seed: 1 });
       sim.spawn('t', function* () {
-        sim.emit('x', 'y', detail);
+        sim.emit('test.detail', 'y', detail);
         yield* sim.yieldNow();
       });
       return sim.run().traceHash;

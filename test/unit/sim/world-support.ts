@@ -3,9 +3,9 @@
  * run a body in a free-standing thread or a process, and pick trace records.
  */
 import { expect } from 'vitest';
+import { type EventRecord, eventsOf, type FaultStrikeRecord, faultStrikesOf } from '../../../src/sim/events.js';
 import type { RunResult } from '../../../src/sim/kernel.js';
-import type { Proc } from '../../../src/sim/ports.js';
-import type { TraceRecord } from '../../../src/sim/trace.js';
+import type { Proc, TraceKind } from '../../../src/sim/ports.js';
 import { type CreateWorldOptions, createWorld, type SimWorld } from '../../../src/sim/world.js';
 
 export function makeWorld(opts: Partial<CreateWorldOptions> = {}): SimWorld {
@@ -34,8 +34,13 @@ export function runThread<T>(world: SimWorld, body: () => Proc<T>): { value: T; 
   return { value: value as T, result };
 }
 
-export function records(world: SimWorld, kind: string): TraceRecord[] {
-  return world.kernel.trace.snapshot().filter((r) => r.kind === kind);
+export function records<K extends TraceKind>(world: SimWorld, kind: K): EventRecord<K>[] {
+  return eventsOf(world.kernel.trace.snapshot(), kind);
+}
+
+/** The trace records of the strikes of faults of `verb` (`fault.<verb>`). */
+export function strikes(world: SimWorld, verb: string): FaultStrikeRecord[] {
+  return faultStrikesOf(world.kernel.trace.snapshot(), verb);
 }
 
 /** Runs `body` expecting it to throw; returns the error. */

@@ -1,4 +1,8 @@
-/** A binary min-heap with a caller-supplied order; small and allocation-free on the hot path. */
+/**
+ * A binary min-heap with a caller-supplied order; small and allocation-free on the hot path. The
+ * one heap of the project: the kernel's timers and the job queue's worker pool both use it, so it
+ * lives in `src/lib`, the generic data structures every layer may import (they import nothing).
+ */
 export class MinHeap<T> {
   private readonly items: T[] = [];
 
@@ -6,6 +10,11 @@ export class MinHeap<T> {
 
   get size(): number {
     return this.items.length;
+  }
+
+  /** Every item, in heap order (not sorted): for callers that filter or sort a snapshot. */
+  values(): readonly T[] {
+    return this.items;
   }
 
   peek(): T | undefined {

@@ -1,8 +1,6 @@
-/** Opcode summaries (thread names, reason sources) and the per-job processor mutex. */
+/** Opcode summaries (thread names, reason sources). */
 import { describe, expect, it } from 'vitest';
-import { Mutex } from '../../../src/jqueue/mutex.js';
 import { opReasonSource, opSummary, opTinySummary } from '../../../src/jqueue/opcode.js';
-import { Simulation } from '../../../src/sim/simulation.js';
 import { op } from '../../support/jqueue.js';
 
 describe('opcode summaries', () => {
@@ -18,35 +16,5 @@ describe('opcode summaries', () => {
     expect(opTinySummary(op('OP_NETWORK_CONNECT'))).toBe('NETWORK_CONNECT');
     expect(opReasonSource(o)).toBe('gnt:opcode:op_instance_startup');
     expect(() => opSummary(op('BOGUS'))).toThrow(/invalid OP_ID/);
-  });
-});
-
-describe('Mutex', () => {
-  it('excludes a second thread until released and is not re-entrant', () => {
-    const sim = Simulation.create({ seed: 1 });
-    const log: string[] = [];
-    const m = new Mutex(sim, 'job/1/processor');
-    for (const name of ['a', 'b']) {
-      sim.spawn(name, function* () {
-        yield* m.acquire();
-        log.push(`${name}+${sim.now()}`);
-        yield* sim.sleep(10);
-        log.push(`${name}-${sim.now()}`);
-        m.release();
-      });
-    }
-    sim.spawn('c', function* () {
-      yield* m.acquire();
-      let err = '';
-      try {
-        yield* m.acquire();
-      } catch (e) {
-        err = (e as Error).name;
-      }
-      log.push(`c:${err}`);
-      m.release();
-    });
-    expect(sim.run().outcome.kind).toBe('completed');
-    expect(log).toEqual(['a+0', 'a-10', 'b+10', 'b-20', 'c:AssertionError']);
   });
 });
