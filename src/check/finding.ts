@@ -32,7 +32,11 @@ export type FindingKind =
   | 'budget'
   | 'exception'
   | 'nondeterminism'
-  | 'divergence';
+  | 'divergence'
+  /** A run that stopped yielding (a synchronous loop), killed by the search's watchdog. */
+  | 'hang'
+  /** A run that exhausted its memory limit, killed by the search's watchdog. */
+  | 'oom';
 
 export interface Finding {
   readonly kind: FindingKind;

@@ -14,6 +14,7 @@
  */
 import { installGuard, NondeterminismError } from './guard.js';
 import { MinHeap } from './heap.js';
+import { checkDurationUs, checkInstant, checkTimeoutUs } from './kernel-args.js';
 import type { BlockedThread, Outcome } from './outcome.js';
 import type {
   Condition,
@@ -263,7 +264,7 @@ export class Kernel implements Runtime {
 
   *sleep(us: number): Proc<void> {
     const t = this.mustRun('sleep');
-    const d = Math.max(0, Math.floor(us));
+    const d = checkDurationUs('sleep', us);
     this.record('sleep', '', d);
     t.state = BLOCKED;
     t.cond = null;
@@ -300,12 +301,12 @@ export class Kernel implements Runtime {
 
   /** Runs `action` from the kernel (not from a thread) at virtual time `timeUs`. */
   atTime(timeUs: number, action: () => void): void {
-    this.addTimer(Math.max(timeUs, this.nowUs), null, action);
+    this.addTimer(Math.max(checkInstant('atTime', timeUs), this.nowUs), null, action);
   }
 
   /** Runs `action` from the kernel just before scheduling step `step` executes. */
   atStep(step: number, action: () => void): void {
-    this.stepActions.push({ step, seq: this.seq++, action });
+    this.stepActions.push({ step: checkInstant('atStep', step), seq: this.seq++, action });
   }
 
   onNodeCrash(hook: (node: string) => void): void {
@@ -313,15 +314,16 @@ export class Kernel implements Runtime {
   }
 
   /** Blocks the running thread on `cond`; the caller must yield right after. */
-  block(cond: CondImpl, timeoutUs: number | null): SimThread {
+  block(cond: CondImpl, timeoutArg: number | null): SimThread {
     const t = this.mustRun(`${cond.name}.wait`);
+    const timeoutUs = checkTimeoutUs(`${cond.name}.wait`, timeoutArg);
     this.record('wait', cond.name, timeoutUs === null ? -1 : timeoutUs);
     t.state = BLOCKED;
     t.cond = cond;
     t.notified = false;
     t.blockedSince = this.nowUs;
     cond.queue.push(t);
-    t.timer = timeoutUs === null ? null : this.addTimer(this.nowUs + Math.max(0, Math.floor(timeoutUs)), t, null);
+    t.timer = timeoutUs === null ? null : this.addTimer(this.nowUs + timeoutUs, t, null);
     return t;
   }
 
