@@ -1,13 +1,15 @@
 /** `gnt-sim diagram MODEL | --all`: the state-transition diagrams of the lifecycle models. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../explore/atomic-write.js';
+import { readSummaryFile } from '../../explore/summary-file.js';
 import {
   type CoverageByModel,
   DIAGRAM_FORMATS,
   type DiagramFormat,
   MODELS,
   modelDiagram,
-  writeModelDiagrams,
+  modelDiagrams,
 } from '../../report/diagrams.js';
 import { type Output, UsageError } from '../output.js';
 
@@ -23,16 +25,7 @@ export interface DiagramCliOptions {
 }
 
 function readCoverage(path: string): CoverageByModel {
-  let v: unknown;
-  try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`cannot read --coverage ${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const c = (v as { coverage?: unknown } | null)?.coverage;
-  if (typeof c !== 'object' || c === null)
-    throw new UsageError(`--coverage ${path} is not a search summary (no coverage)`);
-  return c as CoverageByModel;
+  return readSummaryFile(path).coverage;
 }
 
 function formatOf(f: string): DiagramFormat {
@@ -52,8 +45,15 @@ export async function runDiagramCommand(
   const coverage = o.coverage === undefined ? undefined : readCoverage(o.coverage);
   if (o.all) {
     if (modelId !== undefined) throw new UsageError(`give a model or --all, not both (models: ${known})`);
-    const written = await writeModelDiagrams(o.out ?? DEFAULT_DIAGRAM_DIR, format, MODELS, coverage);
-    for (const p of written) out.line(p);
+    const dir = o.out ?? DEFAULT_DIAGRAM_DIR;
+    if (dir.trim() === '') throw new UsageError('--out must name a directory, got the empty string');
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new UsageError(`--out ${dir} is a file, not a directory`);
+    for (const d of await modelDiagrams(format, MODELS, coverage)) {
+      const path = join(dir, d.file);
+      writeFileAtomic(path, d.text);
+      out.line(path);
+    }
     return 0;
   }
   if (modelId === undefined) throw new UsageError(`name a model or use --all (models: ${known})`);
@@ -61,10 +61,11 @@ export async function runDiagramCommand(
   if (!model) throw new UsageError(`unknown model "${modelId}" (models: ${known})`);
   const text = await modelDiagram(model, format, coverage);
   if (o.out === undefined) {
-    process.stdout.write(text);
+    out.write(text);
   } else {
-    mkdirSync(dirname(o.out), { recursive: true });
-    writeFileSync(o.out, text);
+    if (o.out.trim() === '') throw new UsageError('--out must name a file, got the empty string');
+    if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new UsageError(`--out ${o.out} is a directory`);
+    writeFileAtomic(o.out, text);
     out.line(o.out);
   }
   return 0;

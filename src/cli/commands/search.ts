@@ -1,9 +1,11 @@
 /** `gnt-sim search`: the property-based search for deadlocks and ordering violations. */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Scenario } from '../../../scenarios/scenario.js';
 import { describeFinding } from '../../check/describe.js';
 import { writeFileAtomic } from '../../explore/atomic-write.js';
-import { type SearchSummary, type Shard, search } from '../../explore/coordinator.js';
+import { type SearchSummary, search } from '../../explore/coordinator.js';
+import { shardRunCount } from '../../explore/run-indices.js';
 import { BUILTIN_SCENARIOS_MODULE, loadScenario, loadScenarios } from '../../explore/scenario-loader.js';
 import {
   DEFAULT_EXHAUSTIVE_LIMITS,
@@ -11,7 +13,11 @@ import {
   SEARCH_STRATEGIES,
   type SearchStrategy,
 } from '../../explore/search.js';
+import { summaryJson } from '../../explore/summary-file.js';
+import type { WatchdogLimits, WorkerPool } from '../../explore/worker-pool.js';
 import { isMutantName, MutantSet } from '../../mutants/registry.js';
+import { parseShard, shellWord } from '../args.js';
+import { freshDir, prepareOutDir } from '../out-dir.js';
 import { type Output, UsageError } from '../output.js';
 import { writeSearchReport } from './report.js';
 
@@ -24,10 +30,11 @@ export interface SearchCliOptions {
   readonly seed: number;
   readonly strategy: string;
   readonly mutant: readonly string[];
-  readonly workers: number;
+  readonly workers: number | 'auto';
   readonly shard?: string;
   readonly json: boolean;
   readonly out?: string;
+  readonly force: boolean;
   readonly scenarioFile?: string;
   readonly keepGoing: boolean;
   readonly preemptions?: number;
@@ -35,25 +42,37 @@ export interface SearchCliOptions {
   readonly maxExecutions?: number;
 }
 
-export function parseShard(s: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new UsageError(`--shard must be i/n with 1 <= i <= n (e.g. 2/4), got "${s}"`);
-  }
-  return { index, count };
+/** What a command needs from the process around it. */
+export interface CommandContext {
+  readonly out: Output;
+  readonly pool: WorkerPool;
+  readonly limits: WatchdogLimits;
+  /** Cores available to this process (`--workers auto`, the too-many-workers warning). */
+  readonly cores: number;
+}
+
+export function coresAvailable(): number {
+  return availableParallelism();
 }
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 
+/** "1000 runs", "5 s", or "1000 runs or 5 s, whichever comes first". */
+function boundText(runs: number | null, time: number | undefined): string {
+  const r = runs === null ? null : `${runs} run${runs === 1 ? '' : 's'}`;
+  const t = time === undefined ? null : `${time} s`;
+  if (r && t) return `${r} or ${t}, whichever comes first`;
+  return (r ?? t) as string;
+}
+
 export async function runSearchCommand(
   scenarioId: string | undefined,
   o: SearchCliOptions,
-  out: Output,
+  ctx: CommandContext,
 ): Promise<number> {
+  const { out } = ctx;
   if (!(SEARCH_STRATEGIES as readonly string[]).includes(o.strategy)) {
     throw new UsageError(`--strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got "${o.strategy}"`);
   }
@@ -67,89 +86,147 @@ export async function runSearchCommand(
     maxExecutions: o.maxExecutions ?? DEFAULT_EXHAUSTIVE_LIMITS.maxExecutions,
   };
   for (const m of o.mutant) if (!isMutantName(m)) throw new UsageError(`unknown mutant "${m}" (see gnt-sim mutants)`);
+  const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
+  const runs = o.runs ?? (o.time !== undefined ? null : DEFAULT_RUNS);
+  if (shardRunCount(runs, shard) === 0) {
+    throw new UsageError(`--shard ${shard?.index}/${shard?.count} has no runs among the first ${runs}`);
+  }
+  if (o.out !== undefined && o.out.trim() === '') {
+    throw new UsageError('--out must name a directory, got the empty string');
+  }
   const module = o.scenarioFile ?? BUILTIN_SCENARIOS_MODULE;
-  const scenario = await (scenarioId
+  const scenario = await (scenarioId !== undefined
     ? loadScenario(module, scenarioId)
-    : loadScenarios(module).then((all) => all[0] as Scenario<unknown>)
-  ).catch((e: Error) => {
-    throw new UsageError(e.message);
-  });
-  const shard = o.shard ? parseShard(o.shard) : undefined;
-  const runs = o.runs ?? (o.time ? Number.MAX_SAFE_INTEGER : DEFAULT_RUNS);
-  const outDir = o.out ?? join('reports', scenario.id, timestamp());
+    : loadScenarios(module).then((all) => all[0] as Scenario<unknown>));
+  const workers = o.workers === 'auto' ? ctx.cores : o.workers;
+  if (o.workers !== 'auto' && workers > ctx.cores) {
+    out.error(
+      `gnt-sim: warning: --workers ${workers} is more than the ${ctx.cores} cores available; the search will be slower, not faster`,
+    );
+  }
+  // Checked before the first run: a search must never end unable to write what it found.
+  const outDir = o.out ?? freshDir(join('reports', scenario.id, timestamp()));
+  prepareOutDir(outDir, o.force);
   const mutants = new MutantSet(o.mutant.filter(isMutantName));
-  const t0 = performance.now();
   if (!o.json) {
     out.line(
       `gnt-sim search: scenario ${scenario.id}, strategy ${o.strategy}, seed ${o.seed}, ` +
-        `${o.time ? `${o.time} s` : `${runs} runs`}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ` +
-        `workers ${o.workers}, mutants ${mutants.list().join(',') || 'none'}` +
+        `${boundText(runs, o.time)}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ` +
+        `workers ${workers}, mutants ${mutants.list().join(',') || 'none'}` +
         (o.strategy === 'exhaustive'
           ? `, at most ${boundsText(exhaustive)} and ${exhaustive.maxExecutions} executions per run`
           : ''),
     );
   }
-  let done = 0;
-  let found = 0;
-  const summary = await search({
-    scenario,
-    scenarioModule: module,
-    seed: o.seed,
-    runs,
-    strategy: o.strategy as SearchStrategy,
-    mutants,
-    outDir,
-    workers: o.workers,
-    shard,
-    keepGoing: o.keepGoing,
-    exhaustive: o.strategy === 'exhaustive' ? exhaustive : undefined,
-    timeLimitMs: o.time ? o.time * 1000 : undefined,
-    clock: () => performance.now(),
-    onRun: (_run, f) => {
-      done++;
-      if (f) found++;
-      const secs = (performance.now() - t0) / 1000;
-      out.progress(`runs ${done}  ${(done / Math.max(secs, 1e-3)).toFixed(1)} runs/s  findings ${found}`);
-    },
-  });
-  out.endProgress();
+  const progress = new SearchProgress(out);
+  const summary = await (async () => {
+    try {
+      return await search({
+        scenario,
+        scenarioModule: module,
+        seed: o.seed,
+        ...(runs !== null ? { runs } : {}),
+        strategy: o.strategy as SearchStrategy,
+        mutants,
+        outDir,
+        workers,
+        shard,
+        keepGoing: o.keepGoing,
+        exhaustive: o.strategy === 'exhaustive' ? exhaustive : undefined,
+        timeLimitMs: o.time !== undefined ? o.time * 1000 : undefined,
+        watchdog: ctx.limits,
+        pool: ctx.pool,
+        clock: () => performance.now(),
+        onRun: (run, f) => progress.runDone(run, f !== null),
+        onShrinking: (run) => progress.shrinking(run),
+      });
+    } finally {
+      progress.stop();
+    }
+  })();
   writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summaryJson(summary), null, 2)}\n`);
   // Every search leaves its HTML report (summary, coverage, findings with traces) next to it.
   // A report that cannot be drawn must not cost the search's result, which is already on disk.
-  const reportPath = await writeSearchReport(outDir, summary, module).catch((e: Error) => {
-    out.error(`gnt-sim: no HTML report written: ${e.message}`);
+  const reportPath = await writeSearchReport(outDir, summary, module, ctx).catch((e: Error) => {
+    out.error(`gnt-sim: no HTML report written: ${e.message.split('\n')[0]}`);
     return null;
   });
+  const replayExtra = o.scenarioFile !== undefined ? ` --scenario-file ${shellWord(o.scenarioFile)}` : '';
   if (o.json) {
-    out.line(JSON.stringify(summaryJson(summary), null, 2));
+    out.line(JSON.stringify({ ...summaryJson(summary), outDir, reportPath }, null, 2));
   } else {
-    printSummary(summary, outDir, out);
+    printSummary(summary, outDir, progress.runsPerSecond(summary), replayExtra, out);
     if (reportPath) out.line(`report: ${reportPath}`);
   }
   return summary.findings.length > 0 ? 1 : 0;
 }
 
-export function summaryJson(s: SearchSummary): unknown {
-  return {
-    ...s,
-    findings: s.findings.map((f) => ({
-      run: f.run,
-      finding: f.finding,
-      size: f.replay.size,
-      replayPath: f.replayPath,
-    })),
-  };
+/**
+ * The progress line (on a terminal only): runs done, runs per second counting the time spent in
+ * runs only (not in shrinking), findings, and "shrinking finding at run N" while one is shrunk.
+ */
+class SearchProgress {
+  private readonly t0 = performance.now();
+  private done = 0;
+  private found = 0;
+  /** Runs whose finding is being shrunk right now. */
+  private readonly shrinkingRuns = new Set<number>();
+  private shrinkingSince = 0;
+  private shrinkingMs = 0;
+  private readonly timer: ReturnType<typeof setInterval> | null;
+
+  constructor(private readonly out: Output) {
+    this.timer = out.tty ? setInterval(() => this.draw(), 250) : null;
+    this.timer?.unref();
+  }
+
+  shrinking(run: number): void {
+    if (this.shrinkingRuns.size === 0) this.shrinkingSince = performance.now();
+    this.shrinkingRuns.add(run);
+    this.draw();
+  }
+
+  runDone(run: number, found: boolean): void {
+    this.done++;
+    if (found) this.found++;
+    if (this.shrinkingRuns.delete(run) && this.shrinkingRuns.size === 0) {
+      this.shrinkingMs += performance.now() - this.shrinkingSince;
+    }
+    this.draw();
+  }
+
+  private runSeconds(): number {
+    const now = performance.now();
+    const shrinking = this.shrinkingMs + (this.shrinkingRuns.size > 0 ? now - this.shrinkingSince : 0);
+    return Math.max(now - this.t0 - shrinking, 1) / 1000;
+  }
+
+  /** Runs per second over the time no finding was being shrunk. */
+  runsPerSecond(s: SearchSummary): number {
+    const shrinkingSeconds = this.shrinkingMs / 1000;
+    return s.runsDone / Math.max(s.durationMs / 1000 - shrinkingSeconds, 1e-3);
+  }
+
+  private draw(): void {
+    const rate = `${(this.done / this.runSeconds()).toFixed(1)} runs/s`;
+    const shrinking = [...this.shrinkingRuns].sort((a, b) => a - b)[0];
+    const state = shrinking !== undefined ? `shrinking finding at run ${shrinking}` : `findings ${this.found}`;
+    this.out.progress(`runs ${this.done}  ${rate}  ${state}`);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.out.endProgress();
+  }
 }
 
 /** "2 preemptions", or "2 preemptions, 1 delay" with a delay bound. */
 function boundsText(b: { readonly preemptionBound: number; readonly delayBound?: number }): string {
-  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const p = plural(b.preemptionBound, 'preemption');
   return b.delayBound === undefined ? p : `${p}, ${plural(b.delayBound, 'delay')}`;
 }
 
-function printSummary(s: SearchSummary, outDir: string, out: Output): void {
-  const rate = s.runsDone / Math.max(s.durationMs / 1000, 1e-3);
+function printSummary(s: SearchSummary, outDir: string, rate: number, replayExtra: string, out: Output): void {
   const x = s.exploration;
   if (x) {
     out.line(
@@ -158,10 +235,11 @@ function printSummary(s: SearchSummary, outDir: string, out: Output): void {
         'by sleep sets)',
     );
   }
+  const stopped = s.stoppedBy === 'time' ? '; time is up' : '';
   if (s.findings.length === 0) {
     out.line(
       out.green(`no finding in ${s.runsDone} runs`) +
-        ` (${(s.durationMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} runs/s)`,
+        ` (${(s.durationMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} runs/s${stopped})`,
     );
     return;
   }
@@ -171,7 +249,8 @@ function printSummary(s: SearchSummary, outDir: string, out: Output): void {
     out.line(
       `  counterexample: ${plural(z.jobs, 'job')}, ${plural(z.faults, 'fault')}, ${plural(z.preemptions, 'preemption')}`,
     );
-    out.line(`  replay: gnt-sim replay ${f.replayPath}`);
+    if (f.unshrunk) out.line(`  not shrunk: ${f.unshrunk}`);
+    if (f.replayPath) out.line(`  replay: gnt-sim replay ${shellWord(f.replayPath)}${replayExtra}`);
   }
   out.line(
     `${s.runsDone} runs in ${(s.durationMs / 1000).toFixed(1)} s (${rate.toFixed(1)} runs/s); results in ${outDir}`,
