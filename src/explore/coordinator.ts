@@ -38,7 +38,7 @@ import {
   sizeOf,
 } from './search.js';
 import { ScenarioCodeError } from './user-code.js';
-import { DEFAULT_WATCHDOG, type TaskEnd, type WatchdogLimits, type WatchedWorker, WorkerPool } from './worker-pool.js';
+import { DEFAULT_WATCHDOG, type WatchdogLimits, type WatchedWorker, WorkerPool } from './worker-pool.js';
 import type { SearchRunSpec, WorkerReply } from './worker-protocol.js';
 
 export type { Shard } from './run-indices.js';
@@ -303,7 +303,7 @@ async function runInWorkers(
     return { found: { run: st.run, finding, replay, replayPath, unshrunk }, coverage: [] };
   };
 
-  const runOne = async (w: WatchedWorker, run: number): Promise<{ end: TaskEnd; st: RunState }> => {
+  const runOne = async (w: WatchedWorker, run: number) => {
     const st: RunState = { run, input: null, found: null, outcome: null };
     let problem: Error | null = null;
     const onReply = (m: WorkerReply): boolean => {
@@ -332,8 +332,14 @@ async function runInWorkers(
       }
     };
     const end = await w.request({ type: 'run', spec, run }, onReply, limits.runTimeoutMs);
-    if (problem) throw problem;
-    return { end, st };
+    return { end, st, problem: problem as Error | null };
+  };
+
+  /** Stops the search: the other workers' runs are abandoned (their workers end). */
+  const fail = (e: unknown, self: WatchedWorker) => {
+    if (failure !== null) return;
+    failure = e instanceof Error ? e : new Error(String(e));
+    for (const other of busy) if (other !== self) void other.terminate();
   };
 
   const loop = async () => {
@@ -341,8 +347,12 @@ async function runInWorkers(
     busy.add(w);
     try {
       for (let run = nextRun(); run !== null && failure === null; run = nextRun()) {
-        const { end, st } = await runOne(w, run);
+        const { end, st, problem } = await runOne(w, run);
         if (failure !== null) return;
+        if (problem) {
+          fail(problem, w);
+          return;
+        }
         if (end.kind === 'done' && st.outcome) {
           record(run, st.outcome);
           continue;
@@ -352,13 +362,17 @@ async function runInWorkers(
         } else {
           const why =
             end.kind === 'exit' ? `exited with code ${end.code}` : `crashed: ${'message' in end ? end.message : ''}`;
-          throw new ScenarioCodeError(
-            opts.scenario.id,
-            'scenario code',
-            `ended the worker thread running it: it ${why} (does it call process.exit?)`,
-            null,
-            { run, searchSeed: opts.seed },
+          fail(
+            new ScenarioCodeError(
+              opts.scenario.id,
+              'scenario code',
+              `ended the worker thread running it: it ${why} (does it call process.exit?)`,
+              null,
+              { run, searchSeed: opts.seed },
+            ),
+            w,
           );
+          return;
         }
         // The killed worker is gone: a fresh one takes over.
         busy.delete(w);
@@ -366,18 +380,16 @@ async function runInWorkers(
         busy.add(w);
       }
     } catch (e) {
-      failure ??= e instanceof Error ? e : new Error(String(e));
+      fail(e, w);
     } finally {
       busy.delete(w);
-      if (failure === null) pool.release(w);
-      else void w.terminate();
+      pool.release(w);
     }
   };
 
   try {
     await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, loop));
   } finally {
-    if (failure !== null) for (const w of busy) void w.terminate();
     if (!opts.pool) await pool.close();
   }
   if (failure !== null) throw failure;

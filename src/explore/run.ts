@@ -166,18 +166,24 @@ function buildGuarded<P>(scenario: Scenario<P>, world: SimWorld, input: RunInput
   const restore = installGuard((api, caller) => {
     hit ??= { api, caller };
   });
-  let instance: ScenarioInstance;
+  let instance: ScenarioInstance | undefined;
+  let error: unknown = null;
   try {
     instance = callScenario(scenario.id, 'build', () =>
       scenario.build(world, { params: input.params, faults: input.faults, mutants }),
     );
+  } catch (e) {
+    error = e;
   } finally {
     restore();
   }
+  // The forbidden call is the cause, whether or not the build let its error through.
   const h = hit as { api: string; caller: string } | null;
   if (h) {
     const where = userFrame(`\n    at ${h.caller}`) ?? h.caller;
     throw new ScenarioCodeError(scenario.id, 'build', `called ${h.api}, which is not deterministic`, where);
   }
-  return instance;
+  if (error !== null) throw error;
+  // Whatever it returned, `checkInstance` says what is wrong with it.
+  return instance as ScenarioInstance;
 }

@@ -7,7 +7,8 @@
  * `scenario-schema.ts`) is a `ScenarioLoadError`, one line naming the file, the line and the
  * field where it can say.
  */
-import { pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Scenario } from '../../scenarios/scenario.js';
 import { firstProblem } from '../sim/schema.js';
 import { scenarioListSchema } from './scenario-schema.js';
@@ -46,6 +47,18 @@ async function importTrapped(url: string): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * `path:line:col` with the path as the user gave it when it is the module itself (compilers
+ * report it relative, or with a `.ts` for an `.mts`).
+ */
+function sameFile(location: string, moduleRef: string): string {
+  const m = /^(.*):(\d+):(\d+)$/.exec(location);
+  if (!m) return location;
+  const stem = (p: string) => basename(p).replace(/\.[cm]?[jt]s$/, '');
+  const ref = moduleRef.startsWith('file:') ? fileURLToPath(moduleRef) : moduleRef;
+  return stem(m[1] as string) === stem(ref) ? `${ref}:${m[2]}:${m[3]}` : location;
+}
+
 /** Why a module did not load, in one line. */
 function loadProblem(moduleRef: string, e: unknown): string {
   const err = e as NodeJS.ErrnoException & { errors?: Array<{ text?: string; location?: { line: number } }> };
@@ -59,9 +72,17 @@ function loadProblem(moduleRef: string, e: unknown): string {
   if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION') {
     return 'unknown file extension (a scenario module is .ts, .mts, .js or .mjs)';
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes of a compiler's message
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
   // esbuild (through tsx): "Transform failed with 1 error:\n/path/x.ts:1:26: ERROR: Unexpected ";""
-  const transform = /^(.*?:\d+:\d+): ERROR: (.*)$/m.exec(message);
-  if (transform) return `syntax error at ${transform[1]}: ${transform[2]}`;
+  const transform = /^(.*?:\d+:\d+): ERROR: (.*)$/m.exec(plain);
+  if (transform) return `syntax error at ${sameFile(transform[1] as string, moduleRef)}: ${transform[2]}`;
+  // oxc (through vite): "Transform failed ... [PARSE_ERROR] Unexpected token ... [ path:1:27 ]"
+  if (/^Transform failed/.test(plain)) {
+    const what = /\[[A-Z_]+\]\s*(.*)/.exec(plain)?.[1]?.trim() || 'cannot parse it';
+    const where = /\[\s*(\S+:\d+:\d+)\s*\]/.exec(plain)?.[1];
+    return `syntax error${where ? ` at ${sameFile(where, moduleRef)}` : ''}: ${what}`;
+  }
   if (e instanceof SyntaxError) {
     // Node's own parser puts the place on the first line of the stack: "/path/x.mjs:3".
     const where = /^(\S+:\d+)\n/.exec(e.stack ?? '')?.[1];
