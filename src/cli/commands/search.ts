@@ -19,6 +19,7 @@ import { isMutantName, MutantSet } from '../../mutants/registry.js';
 import { parseShard, shellWord } from '../args.js';
 import { freshDir, prepareOutDir } from '../out-dir.js';
 import { type Output, UsageError } from '../output.js';
+import { SearchProgress } from '../progress.js';
 import { writeSearchReport } from './report.js';
 
 /** Runs of a search when neither --runs nor --time is given. */
@@ -159,65 +160,6 @@ export async function runSearchCommand(
     if (reportPath) out.line(`report: ${reportPath}`);
   }
   return summary.findings.length > 0 ? 1 : 0;
-}
-
-/**
- * The progress line (on a terminal only): runs done, runs per second counting the time spent in
- * runs only (not in shrinking), findings, and "shrinking finding at run N" while one is shrunk.
- */
-class SearchProgress {
-  private readonly t0 = performance.now();
-  private done = 0;
-  private found = 0;
-  /** Runs whose finding is being shrunk right now. */
-  private readonly shrinkingRuns = new Set<number>();
-  private shrinkingSince = 0;
-  private shrinkingMs = 0;
-  private readonly timer: ReturnType<typeof setInterval> | null;
-
-  constructor(private readonly out: Output) {
-    this.timer = out.tty ? setInterval(() => this.draw(), 250) : null;
-    this.timer?.unref();
-  }
-
-  shrinking(run: number): void {
-    if (this.shrinkingRuns.size === 0) this.shrinkingSince = performance.now();
-    this.shrinkingRuns.add(run);
-    this.draw();
-  }
-
-  runDone(run: number, found: boolean): void {
-    this.done++;
-    if (found) this.found++;
-    if (this.shrinkingRuns.delete(run) && this.shrinkingRuns.size === 0) {
-      this.shrinkingMs += performance.now() - this.shrinkingSince;
-    }
-    this.draw();
-  }
-
-  private runSeconds(): number {
-    const now = performance.now();
-    const shrinking = this.shrinkingMs + (this.shrinkingRuns.size > 0 ? now - this.shrinkingSince : 0);
-    return Math.max(now - this.t0 - shrinking, 1) / 1000;
-  }
-
-  /** Runs per second over the time no finding was being shrunk. */
-  runsPerSecond(s: SearchSummary): number {
-    const shrinkingSeconds = this.shrinkingMs / 1000;
-    return s.runsDone / Math.max(s.durationMs / 1000 - shrinkingSeconds, 1e-3);
-  }
-
-  private draw(): void {
-    const rate = `${(this.done / this.runSeconds()).toFixed(1)} runs/s`;
-    const shrinking = [...this.shrinkingRuns].sort((a, b) => a - b)[0];
-    const state = shrinking !== undefined ? `shrinking finding at run ${shrinking}` : `findings ${this.found}`;
-    this.out.progress(`runs ${this.done}  ${rate}  ${state}`);
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.out.endProgress();
-  }
 }
 
 /** "2 preemptions", or "2 preemptions, 1 delay" with a delay bound. */
