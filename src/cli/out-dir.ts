@@ -5,8 +5,9 @@
  * no earlier search is overwritten or mixed in; `--force` empties it, but only of what gnt-sim
  * writes (replay files, summaries, reports): a directory holding other files is never emptied.
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirs } from '../explore/atomic-write.js';
 import { ioReason } from '../explore/io-reason.js';
 import { UsageError } from './output.js';
 
@@ -34,7 +35,7 @@ export function prepareOutDir(dir: string, force: boolean): void {
   }
   if (!isDir) {
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
     } catch (e) {
       throw new UsageError(`--out ${shown(dir)} cannot be created: ${ioReason(e)}`);
     }

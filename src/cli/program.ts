@@ -59,7 +59,11 @@ function collect(v: string, prev: string[]): string[] {
 
 /** One line, whatever the message holds (a path with a newline in it included). */
 function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  const flat = s.replace(/\s*[\r\n]+\s*/g, ' ');
+  // Control characters (a NUL in a path) become '?': a terminal line must stay one line.
+  let out = '';
+  for (const ch of flat) out += ch < ' ' || ch === '\u007f' ? '?' : ch;
+  return out.trim();
 }
 
 /** The watchdog options every command that runs simulations takes. */
@@ -241,7 +245,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         out.write(commanderText);
         return 0;
       }
-      const reason = oneLine(e.message.replace(/^error: /, ''));
+      // Commander shows the help as an error when no command is named (`gnt-sim --`).
+      const reason =
+        e.code === 'commander.help'
+          ? `name a command: ${COMMANDS.join(', ')}`
+          : oneLine(e.message.replace(/^error: /, ''));
       out.error(`gnt-sim: ${reason} (see gnt-sim --help)`);
       return 2;
     }

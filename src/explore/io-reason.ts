@@ -16,5 +16,7 @@ export function ioReason(e: unknown): string {
     EINVAL: 'invalid argument',
   };
   if (typeof err?.code === 'string' && reasons[err.code]) return reasons[err.code] as string;
+  if (err?.code === 'ERR_INVALID_ARG_VALUE' && /null bytes/.test(err.message))
+    return 'the path contains a NUL character';
   return (err instanceof Error ? err.message : String(e)).split('\n')[0] ?? '';
 }

@@ -2,6 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../explore/atomic-write.js';
+import { ioReason } from '../../explore/io-reason.js';
 import { readSummaryFile } from '../../explore/summary-file.js';
 import {
   type CoverageByModel,
@@ -28,6 +29,15 @@ function readCoverage(path: string): CoverageByModel {
   return readSummaryFile(path).coverage;
 }
 
+/** Writes a file atomically; a path that cannot be written is the user's to fix, in one line. */
+function writeOrSay(path: string, text: string): void {
+  try {
+    writeFileAtomic(path, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${path}: ${ioReason(e)}`);
+  }
+}
+
 function formatOf(f: string): DiagramFormat {
   if (!(DIAGRAM_FORMATS as readonly string[]).includes(f)) {
     throw new UsageError(`--format must be one of ${DIAGRAM_FORMATS.join(', ')}, got "${f}"`);
@@ -51,7 +61,7 @@ export async function runDiagramCommand(
       throw new UsageError(`--out ${dir} is a file, not a directory`);
     for (const d of await modelDiagrams(format, MODELS, coverage)) {
       const path = join(dir, d.file);
-      writeFileAtomic(path, d.text);
+      writeOrSay(path, d.text);
       out.line(path);
     }
     return 0;
@@ -65,7 +75,7 @@ export async function runDiagramCommand(
   } else {
     if (o.out.trim() === '') throw new UsageError('--out must name a file, got the empty string');
     if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new UsageError(`--out ${o.out} is a directory`);
-    writeFileAtomic(o.out, text);
+    writeOrSay(o.out, text);
     out.line(o.out);
   }
   return 0;

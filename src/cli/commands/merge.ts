@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../../explore/atomic-write.js';
+import { ioReason } from '../../explore/io-reason.js';
 import { mergeSummaries, readSummaryFile } from '../../explore/summary-file.js';
 import { shellWord } from '../args.js';
 import { type Output, UsageError } from '../output.js';
@@ -21,7 +22,7 @@ export function runMergeCommand(paths: readonly string[], o: { out?: string; jso
     try {
       writeFileAtomic(o.out, text);
     } catch (e) {
-      throw new UsageError(`cannot write ${o.out}: ${(e as Error).message.split('\n')[0]}`);
+      throw new UsageError(`cannot write ${o.out}: ${ioReason(e)}`);
     }
   }
   if (o.json || !o.out) out.line(text.trimEnd());

@@ -19,6 +19,7 @@ import { writeFileAtomic } from '../../explore/atomic-write.js';
 import { newWorkerPool, type SearchSummary } from '../../explore/coordinator.js';
 import { sortedCoverage } from '../../explore/coverage.js';
 import { readInputFile } from '../../explore/input-file.js';
+import { ioReason } from '../../explore/io-reason.js';
 import { checkCompatible } from '../../explore/replay.js';
 import { isKilledRun, type ReplayFile, ReplayFileError, readReplayFile } from '../../explore/replay-file.js';
 import { replayWatched } from '../../explore/replay-watched.js';
@@ -276,7 +277,7 @@ export async function runReportCommand(
   try {
     writeFileAtomic(path, html);
   } catch (e) {
-    throw new UsageError(`cannot write ${path}: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(`cannot write ${path}: ${ioReason(e)}`);
   }
   ctx.out.line(path);
   return 0;
