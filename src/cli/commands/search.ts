@@ -180,7 +180,7 @@ function printSummary(s: SearchSummary, outDir: string, rate: number, replayExtr
   const stopped = s.stoppedBy === 'time' ? '; time is up' : '';
   if (s.findings.length === 0) {
     out.line(
-      out.green(`no finding in ${s.runsDone} runs`) +
+      out.green(`no finding in ${plural(s.runsDone, 'run')}`) +
         ` (${(s.durationMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} runs/s${stopped})`,
     );
     return;
@@ -195,7 +195,7 @@ function printSummary(s: SearchSummary, outDir: string, rate: number, replayExtr
     if (f.replayPath) out.line(`  replay: gnt-sim replay ${shellWord(f.replayPath)}${replayExtra}`);
   }
   out.line(
-    `${s.runsDone} runs in ${(s.durationMs / 1000).toFixed(1)} s (${rate.toFixed(1)} runs/s); results in ${outDir}`,
+    `${plural(s.runsDone, 'run')} in ${(s.durationMs / 1000).toFixed(1)} s (${rate.toFixed(1)} runs/s); results in ${outDir}`,
   );
 }
 
