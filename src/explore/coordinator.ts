@@ -129,6 +129,11 @@ function checkOptions(o: SearchOptions): void {
   if (!count(o.runs, 0)) throw new SearchOptionsError(`search: runs must be a whole number >= 0, got ${o.runs}`);
   if (!count(o.timeLimitMs, 0)) throw new SearchOptionsError('search: timeLimitMs must be a whole number >= 0');
   if (!count(o.workers, 1)) throw new SearchOptionsError(`search: workers must be a whole number >= 1`);
+  if ((o.workers > 1 || o.watchdog) && o.scenarioModule.trim() === '') {
+    throw new SearchOptionsError(
+      'search: worker threads load the scenario themselves: give scenarioModule, the module it comes from',
+    );
+  }
   if (o.shard && !(count(o.shard.count, 1) && count(o.shard.index, 1) && o.shard.index <= o.shard.count)) {
     throw new SearchOptionsError('search: shard must be { index, count } with 1 <= index <= count');
   }

@@ -136,6 +136,12 @@ describe('time only stops new runs from starting', () => {
     expect(parseReplay(readFileSync(f?.replayPath ?? '', 'utf8')).origin.shrunk).toBe(true);
   });
 
+  it('a search in worker threads without the module its scenario comes from is refused', async () => {
+    await expect(
+      search({ ...options(philosophers as Scenario<unknown>, { runs: 2 }), scenarioModule: '', workers: 2 }),
+    ).rejects.toThrow(/give scenarioModule, the module it comes from/);
+  });
+
   it('a search with neither runs nor time is refused', async () => {
     await expect(search({ ...options(philosophers as Scenario<unknown>, {}), timeLimitMs: undefined })).rejects.toThrow(
       /give runs, timeLimitMs or both/,
