@@ -37,8 +37,8 @@ import {
   searchRun,
   sizeOf,
 } from './search.js';
-import { ScenarioCodeError } from './user-code.js';
-import { DEFAULT_WATCHDOG, type WatchdogLimits, type WatchedWorker, WorkerPool } from './worker-pool.js';
+import { type RunPlace, ScenarioCodeError } from './user-code.js';
+import { DEFAULT_WATCHDOG, type TaskEnd, type WatchdogLimits, type WatchedWorker, WorkerPool } from './worker-pool.js';
 import type { SearchRunSpec, WorkerReply } from './worker-protocol.js';
 
 export type { Shard } from './run-indices.js';
@@ -365,18 +365,7 @@ async function runInWorkers(
         if (end.kind === 'hang' || end.kind === 'oom') {
           record(run, outcomeOfKill(st, end));
         } else {
-          const why =
-            end.kind === 'exit' ? `exited with code ${end.code}` : `crashed: ${'message' in end ? end.message : ''}`;
-          fail(
-            new ScenarioCodeError(
-              opts.scenario.id,
-              'scenario code',
-              `ended the worker thread running it: it ${why} (does it call process.exit?)`,
-              null,
-              { run, searchSeed: opts.seed },
-            ),
-            w,
-          );
+          fail(workerEnded(end, opts.scenario.id, { run, searchSeed: opts.seed }), w);
           return;
         }
         // The killed worker is gone: a fresh one takes over.
@@ -398,6 +387,24 @@ async function runInWorkers(
     if (!opts.pool) await pool.close();
   }
   if (failure !== null) throw failure;
+}
+
+/**
+ * Why a worker ended without answering: it exited (`process.exit` outside a run, which only the
+ * scenario's code can call: a scenario error), or it crashed (an uncaught error of gnt-sim's own
+ * worker code, e.g. its start-up: an internal error).
+ */
+export function workerEnded(end: TaskEnd, scenario: string, place: RunPlace | null): Error {
+  if (end.kind === 'exit') {
+    return new ScenarioCodeError(
+      scenario,
+      'scenario code',
+      `ended the worker thread running it with exit code ${end.code} (does it call process.exit?)`,
+      null,
+      place,
+    );
+  }
+  return new Error(`a worker thread failed: ${end.kind === 'crash' ? end.message : end.kind}`);
 }
 
 /** A module or replay problem a worker reported (exit 2, one line). */

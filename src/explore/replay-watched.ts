@@ -3,7 +3,7 @@
  * whose run hangs or exhausts its memory (a recorded `hang`, or a forged file whose parameters
  * make `build` loop) ends as such instead of hanging the command.
  */
-import { SearchInputError } from './coordinator.js';
+import { SearchInputError, workerEnded } from './coordinator.js';
 import type { ReplayedRun } from './replay.js';
 import type { ReplayFile } from './replay-file.js';
 import { ScenarioCodeError } from './user-code.js';
@@ -51,14 +51,6 @@ export async function replayWatched(file: ReplayFile, o: WatchedReplayOptions): 
   o.pool.release(w);
   if (problem) throw problem;
   if (end.kind === 'hang' || end.kind === 'oom') return { kind: 'killed', reason: end.kind };
-  if (end.kind !== 'done' || result === null) {
-    const why = end.kind === 'exit' ? `exited with code ${end.code}` : end.kind === 'crash' ? end.message : end.kind;
-    throw new ScenarioCodeError(
-      file.scenario.id,
-      'scenario code',
-      `ended the worker thread replaying it: it ${why} (does it call process.exit?)`,
-      null,
-    );
-  }
+  if (end.kind !== 'done' || result === null) throw workerEnded(end, file.scenario.id, null);
   return { kind: 'replayed', run: result };
 }

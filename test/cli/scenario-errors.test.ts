@@ -58,6 +58,13 @@ describe('an error in a scenario hook is one line naming the scenario, the hook,
     expect(r.stdout).not.toMatch(/FINDING/);
   });
 
+  it('scenario code that exits its worker thread (after the run, outside the guard) is named, never exit 0', async () => {
+    expectUsageError(
+      await search('at-end-exits'),
+      /^gnt-sim: scenario at-end-exits: scenario code ended the worker thread running it with exit code 3 \(does it call process\.exit\?\) in run 0 of the search with seed 5$/,
+    );
+  });
+
   it('a build that returns no instance, or reads the real clock, is named', async () => {
     expectUsageError(
       await search('build-returns-nothing'),
