@@ -34,7 +34,11 @@ export type FindingKind =
   | 'nondeterminism'
   | 'divergence'
   /** The kernel broke one of its own invariants: a bug of the harness, not of the system. */
-  | 'harness';
+  | 'harness'
+  /** A run that stopped yielding (a synchronous loop), killed by the search's watchdog. */
+  | 'hang'
+  /** A run that exhausted its memory limit, killed by the search's watchdog. */
+  | 'oom';
 
 export interface Finding {
   readonly kind: FindingKind;

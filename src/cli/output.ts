@@ -1,11 +1,14 @@
 /**
  * Terminal output: plain lines when stdout is not a TTY (CI, pipes), a progress line on a TTY,
- * and no colour when NO_COLOR is set or the stream is not a TTY.
+ * and no colour when NO_COLOR is set or the stream is not a TTY. The streams are given, so the
+ * whole command can run in-process with its output captured (`runCli`).
  */
 export interface Output {
   readonly tty: boolean;
   readonly color: boolean;
   line(s: string): void;
+  /** Text as it is (no newline added), e.g. a diagram to stdout. */
+  write(s: string): void;
   error(s: string): void;
   /** Overwrites the current progress line on a TTY; prints nothing otherwise. */
   progress(s: string): void;
@@ -16,9 +19,17 @@ export interface Output {
   green(s: string): string;
 }
 
-export function terminalOutput(): Output {
-  const tty = Boolean(process.stdout.isTTY);
-  const color = tty && !process.env.NO_COLOR;
+/** Where a command's output goes. */
+export interface OutputStreams {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  readonly tty: boolean;
+  readonly noColor: boolean;
+}
+
+export function terminalOutput(io: OutputStreams): Output {
+  const tty = io.tty;
+  const color = tty && !io.noColor;
   let progressShown = false;
   const wrap = (code: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   return {
@@ -26,19 +37,23 @@ export function terminalOutput(): Output {
     color,
     line(s) {
       if (progressShown) this.endProgress();
-      process.stdout.write(`${s}\n`);
+      io.stdout(`${s}\n`);
+    },
+    write(s) {
+      if (progressShown) this.endProgress();
+      io.stdout(s);
     },
     error(s) {
       if (progressShown) this.endProgress();
-      process.stderr.write(`${s}\n`);
+      io.stderr(`${s}\n`);
     },
     progress(s) {
       if (!tty) return;
-      process.stdout.write(`\r\u001b[2K${s}`);
+      io.stdout(`\r\u001b[2K${s}`);
       progressShown = true;
     },
     endProgress() {
-      if (progressShown) process.stdout.write('\n');
+      if (progressShown) io.stdout('\n');
       progressShown = false;
     },
     bold: wrap(1),

@@ -22,7 +22,7 @@ import type { DecisionRecord } from '../sim/kernel.js';
 import { addCoverage, type CoverageTable } from './coverage.js';
 import { executeRun, type RunInput, type RunReport } from './run.js';
 
-export interface ExhaustiveOptions {
+export interface ExhaustiveOptions<P = unknown> {
   /** Largest number of preemptions a schedule may have. */
   readonly preemptionBound: number;
   /**
@@ -37,6 +37,8 @@ export interface ExhaustiveOptions {
   readonly reduction: boolean;
   /** Told of every execution, in order (tests and progress reports). */
   readonly onExecution?: (report: RunReport) => void;
+  /** Told of each execution's input before it starts (a watchdog's heartbeat). */
+  readonly beforeExecution?: (input: RunInput<P>) => void;
 }
 
 export interface ExhaustiveResult {
@@ -82,7 +84,7 @@ export function exploreExhaustively<P>(
   scenario: Scenario<P>,
   input: Omit<RunInput<P>, 'schedule'>,
   mutants: MutantSet,
-  opts: ExhaustiveOptions,
+  opts: ExhaustiveOptions<P>,
 ): ExhaustiveResult {
   const stack: WorkItem[] = [{ prefix: [], sleep: [] }];
   // Segments already explored at each decision node (keyed by the choices leading to it).
@@ -97,11 +99,9 @@ export function exploreExhaustively<P>(
       return { executions, exhausted: false, pruned, failure: null, coverage: coverage() };
     }
     const item = stack.pop() as WorkItem;
-    const report = executeRun(
-      scenario,
-      { ...input, schedule: { kind: 'choices', choices: item.prefix } },
-      { mutants, trace: 'hash', footprints: true },
-    );
+    const run: RunInput<P> = { ...input, schedule: { kind: 'choices', choices: item.prefix } };
+    opts.beforeExecution?.(run);
+    const report = executeRun(scenario, run, { mutants, trace: 'hash', footprints: true });
     executions++;
     opts.onExecution?.(report);
     addCoverage(covered, report.coverage);

@@ -4,7 +4,7 @@
  */
 
 /** Quotes `word` for a POSIX shell when it holds anything but plain path characters. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 

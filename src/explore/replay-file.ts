@@ -6,27 +6,35 @@
  * A file carries a checksum of its own content, so that a truncated or hand-edited file is told
  * apart from a file recorded against another scenario or tool version.
  */
-import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import type { Finding } from '../check/finding.js';
 import { hashString32 } from '../sim/hash.js';
+import { firstProblem } from '../sim/schema.js';
+import { readInputFile } from './input-file.js';
 import type { Schedule } from './schedule.js';
 
-export const REPLAY_FORMAT = 1;
+/** Format 2 added the code hash (`tool.code`) and findings of kind `hang` and `oom`. */
+export const REPLAY_FORMAT = 2;
 
 export interface ReplayFile {
   readonly format: typeof REPLAY_FORMAT;
-  readonly tool: { readonly name: string; readonly version: string };
+  /** The tool that recorded it; `code` is the content hash of its code (see `code-hash.ts`). */
+  readonly tool: { readonly name: string; readonly version: string; readonly code: string };
   readonly scenario: { readonly id: string; readonly hash: string };
   /** Kernel seed of the run (all random streams derive from it). */
   readonly seed: number;
   readonly params: unknown;
   readonly faults: unknown;
   readonly mutants: readonly string[];
-  /** How the schedule was generated (provenance); replay uses `choices`. */
+  /**
+   * How the schedule was generated. Replay uses `choices`, except for a `hang` or `oom` finding,
+   * whose run never finished: it replays this schedule (deterministic from the seed).
+   */
   readonly schedule: Omit<Schedule, 'recorded'>;
   /** Every choice the failing run took: replayed strictly. */
   readonly choices: readonly number[];
   readonly finding: Finding;
+  /** The failing run's trace hash ('' for a run the watchdog killed). */
   readonly traceHash: string;
   readonly size: { readonly jobs: number; readonly faults: number; readonly preemptions: number };
   /** Where it came from: search seed, run index, strategy, whether shrinking finished. */
@@ -37,6 +45,68 @@ export interface ReplayFile {
     readonly shrunk: boolean;
   };
 }
+
+/** Whether a finding's run was killed by the watchdog (it has no recorded choices to replay). */
+export function isKilledRun(f: Pick<Finding, 'kind'>): boolean {
+  return f.kind === 'hang' || f.kind === 'oom';
+}
+
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const integer = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+/** Any JSON value, but present. */
+const present = z.custom<unknown>((v) => v !== undefined, { message: 'is required' });
+
+export const FINDING_KINDS = [
+  'deadlock',
+  'violation',
+  'liveness',
+  'budget',
+  'exception',
+  'nondeterminism',
+  'divergence',
+  'hang',
+  'oom',
+] as const;
+
+export const findingSchema = z.strictObject({
+  kind: z.enum(FINDING_KINDS),
+  property: z.string(),
+  message: z.string(),
+  step: count,
+  timeUs: count,
+  threads: z.array(z.string()),
+  objects: z.array(z.string()),
+  cycle: z.strictObject({ parties: z.array(z.string()), resources: z.array(z.string()), text: z.string() }).optional(),
+  traceHash: z.string(),
+});
+
+const scheduleSchema = z.strictObject({
+  kind: z.enum(['random', 'pct', 'choices', 'round-robin', 'fifo']),
+  depth: z.number().int().min(1).max(1000).optional(),
+  salt: integer.optional(),
+  choices: z.array(count).optional(),
+});
+
+const replaySchema = z.strictObject({
+  format: z.literal(REPLAY_FORMAT),
+  tool: z.strictObject({ name: z.string(), version: z.string(), code: z.string() }),
+  scenario: z.strictObject({ id: z.string().min(1), hash: z.string() }),
+  seed: integer,
+  params: present,
+  faults: present,
+  mutants: z.array(z.string()),
+  schedule: scheduleSchema,
+  choices: z.array(count),
+  finding: findingSchema,
+  traceHash: z.string(),
+  size: z.strictObject({ jobs: count, faults: count, preemptions: count }),
+  origin: z.strictObject({
+    searchSeed: integer,
+    run: count,
+    strategy: z.enum(['random', 'pct', 'swarm', 'exhaustive']),
+    shrunk: z.boolean(),
+  }),
+});
 
 export class ReplayFileError extends Error {
   constructor(
@@ -61,20 +131,6 @@ export function serializeReplay(r: ReplayFile): string {
   return `${JSON.stringify({ checksum: checksum(body) })}\n${body}\n`;
 }
 
-const REQUIRED_FIELDS = [
-  'format',
-  'tool',
-  'scenario',
-  'seed',
-  'params',
-  'faults',
-  'mutants',
-  'schedule',
-  'choices',
-  'finding',
-  'traceHash',
-] as const;
-
 /** Parses and validates a replay file's text; every problem is a one-line `ReplayFileError`. */
 export function parseReplay(text: string): ReplayFile {
   const nl = text.indexOf('\n');
@@ -85,7 +141,7 @@ export function parseReplay(text: string): ReplayFile {
   } catch {
     throw new ReplayFileError('damaged', 'replay file is damaged: the checksum line is not JSON');
   }
-  const sum = (header as { checksum?: unknown }).checksum;
+  const sum = (header as { checksum?: unknown } | null)?.checksum;
   if (typeof sum !== 'string') throw new ReplayFileError('damaged', 'replay file is damaged: no checksum');
   const body = text.slice(nl + 1).replace(/\n$/, '');
   let record: unknown;
@@ -97,31 +153,23 @@ export function parseReplay(text: string): ReplayFile {
   if (checksum(body) !== sum) {
     throw new ReplayFileError('damaged', 'replay file was edited or damaged: its checksum does not match its content');
   }
-  if (typeof record !== 'object' || record === null)
-    throw new ReplayFileError('damaged', 'replay file body is not an object');
-  for (const f of REQUIRED_FIELDS) {
-    if (!(f in record)) throw new ReplayFileError('damaged', `replay file lacks the field "${f}"`);
-  }
-  const r = record as ReplayFile;
-  if (r.format !== REPLAY_FORMAT) {
+  const format = (record as { format?: unknown } | null)?.format;
+  if (typeof record === 'object' && record !== null && format !== REPLAY_FORMAT) {
     throw new ReplayFileError(
       'format',
-      `replay file format ${String(r.format)} is not supported (this tool reads ${REPLAY_FORMAT})`,
+      `replay file format ${JSON.stringify(format) ?? 'missing'} is not supported (this tool reads ${REPLAY_FORMAT})`,
     );
   }
-  if (!Array.isArray(r.choices) || !r.choices.every((c) => Number.isInteger(c) && c >= 0)) {
-    throw new ReplayFileError('damaged', 'replay file field "choices" must be a list of non-negative integers');
+  const r = replaySchema.safeParse(record);
+  if (!r.success) {
+    const p = firstProblem(r.error, record);
+    throw new ReplayFileError('damaged', `replay file field ${p.field}: ${p.problem}`);
   }
-  if (!Number.isInteger(r.seed)) throw new ReplayFileError('damaged', 'replay file field "seed" must be an integer');
-  return r;
+  return r.data as ReplayFile;
 }
 
 export function readReplayFile(path: string): ReplayFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ReplayFileError('unreadable', `cannot read replay file ${path}: ${(e as Error).message}`);
-  }
-  return parseReplay(text);
+  const r = readInputFile(path);
+  if ('problem' in r) throw new ReplayFileError('unreadable', `cannot read replay file ${path}: ${r.problem}`);
+  return parseReplay(r.text);
 }

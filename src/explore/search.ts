@@ -7,6 +7,8 @@
  * one worker, eight workers, or eight shards on eight machines; by default it stops at the
  * lowest-numbered failing run, after every lower-numbered run has been checked.
  */
+
+import { join } from 'node:path';
 import fc from 'fast-check';
 import type { BuildInput, ModelCoverage, Scenario } from '../../scenarios/scenario.js';
 import type { Finding } from '../check/finding.js';
@@ -15,12 +17,14 @@ import type { FaultPlan } from '../sim/faults.js';
 import { hashString32 } from '../sim/hash.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { codeHash } from './code-hash.js';
 import { exploreExhaustively } from './exhaustive.js';
-import { type ReplayFile, serializeReplay } from './replay-file.js';
+import { REPLAY_FORMAT, type ReplayFile, serializeReplay } from './replay-file.js';
 import { executeRun, type RunInput, type RunReport } from './run.js';
 import { runArbitrary } from './run-arbitrary.js';
 import { scenarioHash } from './scenario-hash.js';
 import { type Schedule, scheduleArbitrary } from './schedule.js';
+import { callScenario, ScenarioCodeError, userArbitrary } from './user-code.js';
 
 export type SearchStrategy = 'random' | 'pct' | 'swarm' | 'exhaustive';
 export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['random', 'pct', 'swarm', 'exhaustive'];
@@ -57,13 +61,31 @@ export interface RunSpec {
   readonly shrinkTimeLimitMs?: number;
   /** Bounds of the `exhaustive` strategy (default `DEFAULT_EXHAUSTIVE_LIMITS`). */
   readonly exhaustive?: ExhaustiveLimits;
+  /** Told of each execution before it starts, for a watchdog (see `RunWatch`). */
+  readonly watch?: RunWatch;
 }
 
+/**
+ * What a watchdog outside the run needs to know while the run may still hang: that executions
+ * keep starting (a heartbeat), which input the run itself is executing (so a hang can be written
+ * as a replay file without running it again), and the finding once there is one (so a hang while
+ * shrinking still reports it).
+ */
+export interface RunWatch {
+  /** Before every execution, the run's own and shrinking candidates alike. */
+  beat(): void;
+  /** Before each execution of the run's own input (not of shrinking candidates). */
+  executing(input: RunInput): void;
+  /** The run failed; its unshrunk replay file is written (when there is an output directory). */
+  found(found: FoundRecord): void;
+}
 export interface FoundRecord {
   readonly run: number;
   readonly finding: Finding;
   readonly replay: ReplayFile;
   readonly replayPath: string | null;
+  /** Why the finding was not shrunk, when it was not (a run the watchdog killed). */
+  readonly unshrunk?: string;
 }
 
 /**
@@ -79,6 +101,11 @@ const SHRINK_EXECUTION_BUDGET = 20_000;
 
 /** Fresh schedules tried for a shrinking candidate before it counts as passing. */
 const SHRINK_ALTERNATIVES = 12;
+
+function withoutRecorded(s: Schedule): Schedule {
+  const { recorded: _recorded, ...rest } = s;
+  return rest;
+}
 
 /** The fast-check seed of run `run` of a search seeded `seed`. */
 export function runSeed(seed: number, run: number): number {
@@ -97,18 +124,40 @@ function arbitraryFor(spec: RunSpec): fc.Arbitrary<Generated> {
     spec.strategy === 'swarm'
       ? fc.subarray([...sc.features]).chain((enabled) => {
           const on = new Set(enabled);
-          return fc.tuple(fc.constant(enabled as readonly string[]), sc.params(on), sc.faults(on));
+          return fc.tuple(fc.constant(enabled as readonly string[]), ...worldArbitraries(sc, on));
         })
       : (() => {
           const on = new Set(sc.features);
-          return fc.tuple(fc.constant(sc.features), sc.params(on), sc.faults(on));
+          return fc.tuple(fc.constant(sc.features), ...worldArbitraries(sc, on));
         })();
   return runArbitrary(schedule, seed, world);
 }
 
-function replayPathFor(spec: RunSpec, run: number): string | null {
+/** The scenario's parameter and fault arbitraries, their errors turned into the scenario's. */
+function worldArbitraries(sc: Scenario<unknown>, on: ReadonlySet<string>) {
+  return [
+    userArbitrary(sc.id, 'params', () => sc.params(on)),
+    userArbitrary(sc.id, 'faults', () => sc.faults(on)) as fc.Arbitrary<FaultPlan>,
+  ] as const;
+}
+
+/** The replay file of run `run` (null when the search writes none). */
+export function replayPathFor(
+  spec: Pick<RunSpec, 'outDir' | 'seed'> & { readonly scenario: { readonly id: string } },
+  run: number,
+): string | null {
   if (spec.outDir === null) return null;
-  return `${spec.outDir}/${spec.scenario.id}-seed${spec.seed}-run${run}.replay.json`;
+  return join(spec.outDir, `${spec.scenario.id}-seed${spec.seed}-run${run}.replay.json`);
+}
+
+/** The counterexample size the scenario reports for an input. */
+export function sizeOf(scenario: Scenario<unknown>, input: BuildInput<unknown>) {
+  const z = callScenario(scenario.id, 'size', () => scenario.size(input));
+  const ok = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  if (typeof z !== 'object' || z === null || !ok(z.jobs) || !ok(z.faults)) {
+    throw new ScenarioCodeError(scenario.id, 'size', 'returned no { jobs, faults } of whole numbers >= 0', null);
+  }
+  return { jobs: z.jobs, faults: z.faults };
 }
 
 function makeReplay(
@@ -121,6 +170,7 @@ function makeReplay(
   const input: RunInput = { seed, params, faults, schedule };
   // Re-run to learn the exact choices and finding of this counterexample (runs are
   // deterministic); a schedule that failed under an alternative replays what it recorded.
+  spec.watch?.beat();
   const report = executeRun(spec.scenario, input, {
     mutants: spec.mutants,
     trace: 'hash',
@@ -128,11 +178,11 @@ function makeReplay(
   });
   const finding = report.finding;
   if (!finding) throw new Error(`run ${run}: the counterexample did not fail again; the scenario is not deterministic`);
-  const size = spec.scenario.size({ params, faults, mutants: spec.mutants } as BuildInput<unknown>);
+  const size = sizeOf(spec.scenario, { params, faults, mutants: spec.mutants });
   const { recorded: _recorded, ...scheduleData } = schedule;
   const replay: ReplayFile = {
-    format: 1,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    format: REPLAY_FORMAT,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION, code: codeHash() },
     scenario: { id: spec.scenario.id, hash: scenarioHash(spec.scenario) },
     seed,
     params,
@@ -170,7 +220,17 @@ export interface RunExploration {
  * shrunk and written again over the same file.
  */
 export function searchRun(spec: RunSpec, run: number): RunOutcome {
+  try {
+    return runAndShrink(spec, run);
+  } catch (e) {
+    if (e instanceof ScenarioCodeError) throw e.inRun({ run, searchSeed: spec.seed });
+    throw e;
+  }
+}
+
+function runAndShrink(spec: RunSpec, run: number): RunOutcome {
   const path = replayPathFor(spec, run);
+  const watch = spec.watch;
   let coverage: readonly ModelCoverage[] | null = null;
   let exploration: RunExploration | undefined;
   const limits = spec.exhaustive ?? DEFAULT_EXHAUSTIVE_LIMITS;
@@ -183,20 +243,39 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
   // Executions spent on shrinking candidates; past the budget every candidate counts as
   // passing, so shrinking ends at the same counterexample on a fast or a slow machine.
   let shrinkExecutions = 0;
+  // An error that is not a finding (the scenario's code threw, or the harness failed) must end
+  // the run as it is: fast-check would take it for a failing property and shrink it.
+  let escaped: { readonly error: unknown } | null = null;
   const property = fc.property(arbitraryFor(spec), (g) => {
+    if (escaped) return true;
+    try {
+      return runOnce(g);
+    } catch (error) {
+      escaped = { error };
+      return true;
+    }
+  });
+  const runOnce = (g: Generated): boolean => {
     const [schedule, seed, [, params, faults]] = g;
     if (target !== null && shrinkExecutions >= SHRINK_EXECUTION_BUDGET) return true;
     const attempt = (s: Schedule) => {
       if (target !== null) shrinkExecutions++;
+      watch?.beat();
+      if (target === null) watch?.executing({ seed, params, faults, schedule: withoutRecorded(s) });
       return executeRun(spec.scenario, { seed, params, faults, schedule: s }, { mutants: spec.mutants, trace: 'hash' });
     };
     const paramsCandidate = target !== null && schedule === current;
     const explore = (maxExecutions: number) => {
+      const generated = target === null;
       const x = exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
         preemptionBound: limits.preemptionBound,
         delayBound: limits.delayBound,
         maxExecutions,
         reduction: true,
+        beforeExecution: (input) => {
+          watch?.beat();
+          if (generated) watch?.executing(input);
+        },
       });
       if (target !== null) shrinkExecutions += x.executions;
       return x;
@@ -232,10 +311,12 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
     if (target === null) {
       const f = report.finding as Finding;
       target = { kind: f.kind, property: f.property };
-      if (path) writeFileAtomic(path, serializeReplay(makeReplay(spec, run, g, false).replay));
+      const unshrunk = makeReplay(spec, run, g, false);
+      if (path) writeFileAtomic(path, serializeReplay(unshrunk.replay));
+      watch?.found({ run, finding: unshrunk.finding, replay: unshrunk.replay, replayPath: path });
     }
     return false;
-  });
+  };
   const details = fc.check(property, {
     seed: runSeed(spec.seed, run),
     numRuns: 1,
@@ -243,6 +324,7 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
     interruptAfterTimeLimit: spec.shrinkTimeLimitMs ?? 120_000,
     markInterruptAsFailure: false,
   });
+  if (escaped) throw (escaped as { readonly error: unknown }).error;
   const extra = exploration ? { exploration } : {};
   if (!details.failed || !details.counterexample) return { found: null, coverage: coverage ?? [], ...extra };
   const [shrunk] = details.counterexample;
@@ -268,6 +350,7 @@ export function searchRun(spec: RunSpec, run: number): RunOutcome {
 function fewestPreemptions(spec: RunSpec, g: Generated, target: { kind: string; property: string }): Generated {
   const [schedule, seed, world] = g;
   const [, params, faults] = world;
+  spec.watch?.beat();
   const current = executeRun(
     spec.scenario,
     { seed, params, faults, schedule },
@@ -287,6 +370,7 @@ function fewestPreemptions(spec: RunSpec, g: Generated, target: { kind: string; 
       ...pass,
       maxExecutions: share,
       reduction: true,
+      beforeExecution: () => spec.watch?.beat(),
     });
     budget -= x.executions;
     const f = x.failure?.finding;

@@ -1,6 +1,6 @@
 /**
  * Assembles the HTML report of a search (or of one replayed finding): the summary, every model
- * drawn with the coverage, and for each finding its shrunk counterexample, the failing path on
+ * the search exercised drawn with the coverage, and for each finding its shrunk counterexample, the failing path on
  * the lifecycle of the object that went wrong, the wait-for cycle of a deadlock, a per-thread
  * swimlane and the trace viewer. Inputs are plain data; replaying is the caller's business.
  */
@@ -122,7 +122,10 @@ export async function buildReportHtml(input: ReportInput): Promise<string> {
   const models = input.models ?? MODELS;
   const diagrams: ReportDiagram[] = [];
   if (input.coverage) {
-    for (const m of models) {
+    // Only the models the scenario exercised: a Ganeti search has nothing to say about libvirt's.
+    const coverage = input.coverage;
+    const exercised = models.filter((m) => Object.values(coverage[m.id] ?? {}).some((n) => n > 0));
+    for (const m of exercised) {
       diagrams.push(
         await diagram(
           coverageDot(m, input.coverage[m.id] ?? {}),

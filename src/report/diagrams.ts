@@ -1,6 +1,4 @@
 /** The lifecycle diagrams of every model in `models/`, as DOT or SVG, one file per model. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MODELS, type ModelEntry } from '../../models/index.js';
 import { coverageDot, machineDot } from './machine-dot.js';
 import { renderSvg } from './svg.js';
@@ -24,19 +22,16 @@ export async function modelDiagram(
   return format === 'dot' ? dot : renderSvg(dot);
 }
 
-/** Writes `<model id>.<format>` for every model into `dir`; returns the paths in `MODELS` order. */
-export async function writeModelDiagrams(
-  dir: string,
+/**
+ * The diagram of every model, in `MODELS` order, with its file name (`<model id>.<format>`); the
+ * caller writes them (atomically, see `src/explore/atomic-write.ts`).
+ */
+export async function modelDiagrams(
   format: DiagramFormat,
   models: readonly ModelEntry[] = MODELS,
   coverage?: CoverageByModel,
-): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  for (const m of models) {
-    const path = join(dir, `${m.id}.${format}`);
-    writeFileSync(path, await modelDiagram(m, format, coverage));
-    written.push(path);
-  }
-  return written;
+): Promise<Array<{ readonly file: string; readonly text: string }>> {
+  const out: Array<{ file: string; text: string }> = [];
+  for (const m of models) out.push({ file: `${m.id}.${format}`, text: await modelDiagram(m, format, coverage) });
+  return out;
 }

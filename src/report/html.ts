@@ -21,8 +21,11 @@ export interface ReportSummary {
   readonly strategy: string;
   readonly seed: number;
   readonly mutants: readonly string[];
-  readonly runsRequested: number;
+  /** Runs within the run limit; null when only time bounded the search. */
+  readonly runsRequested: number | null;
   readonly runsDone: number;
+  /** The search's time limit in milliseconds, if it had one. */
+  readonly timeLimitMs?: number | null;
   readonly durationMs: number;
   readonly stoppedBy: string;
   readonly shard: { readonly index: number; readonly count: number } | null;
@@ -86,6 +89,7 @@ tr.cat-lock td:nth-child(4) { color: #2e7d32; } tr.cat-job td:nth-child(4) { col
 tr.cat-fault td:nth-child(4) { color: #c62828; font-weight: bold; } tr.cat-disk td:nth-child(4) { color: #00796b; }
 tr.cat-rpc td:nth-child(4) { color: #6a1b9a; } tr.cat-thread td { color: #757575; }
 .count { font-size: 12px; color: #616161; }
+ol.finding-links { margin: 8px 0; padding-left: 22px; } ol.finding-links li { margin: 2px 0; }
 svg .mark, svg .bar { cursor: pointer; }
 `;
 
@@ -107,6 +111,15 @@ function figure(d: ReportDiagram): string {
   return `<figure class="diagram"><figcaption><strong>${esc(d.title)}</strong>${d.caption ? ` — ${esc(d.caption)}` : ''}</figcaption>${d.svg}</figure>`;
 }
 
+function runsText(s: ReportSummary): string {
+  const limits = [
+    ...(s.runsRequested !== null ? [`${s.runsRequested} requested`] : []),
+    ...(s.timeLimitMs ? [`at most ${s.timeLimitMs / 1000} s`] : []),
+  ];
+  const shard = s.shard ? ` (shard ${s.shard.index}/${s.shard.count})` : '';
+  return `${s.runsDone}${limits.length > 0 ? ` of ${limits.join(', ')}` : ''}${shard}`;
+}
+
 function summaryHtml(s: ReportSummary, findings: readonly ReportFinding[], omitted: number): string {
   const byKind = new Map<string, number>();
   for (const f of findings) byKind.set(f.finding.kind, (byKind.get(f.finding.kind) ?? 0) + 1);
@@ -117,10 +130,7 @@ function summaryHtml(s: ReportSummary, findings: readonly ReportFinding[], omitt
     ['strategy', esc(s.strategy)],
     ['seed', String(s.seed)],
     ['mutants', esc(s.mutants.join(', ') || 'none')],
-    [
-      'runs',
-      `${s.runsDone} of ${s.runsRequested} requested${s.shard ? ` (shard ${s.shard.index}/${s.shard.count})` : ''}`,
-    ],
+    ['runs', runsText(s)],
     ['stopped by', esc(s.stoppedBy)],
     ['duration', `${(s.durationMs / 1000).toFixed(1)} s`],
     [
@@ -130,6 +140,15 @@ function summaryHtml(s: ReportSummary, findings: readonly ReportFinding[], omitt
         : `<span class="bad">${total}</span> ${kinds.map(([k, n]) => `<span class="kind">${esc(k)}: ${n}</span>`).join('')}${omitted > 0 ? ` (${omitted} not detailed here)` : ''}`,
     ],
   ]);
+}
+
+/** The list of findings the report opens on, each linking to its section. */
+function findingLinks(findings: readonly ReportFinding[]): string {
+  const items = findings.map(
+    (f, i) =>
+      `<li><a href="#finding-${i + 1}">${esc(f.heading)}</a>: ${esc(f.finding.message.length > 160 ? `${f.finding.message.slice(0, 157)}...` : f.finding.message)}</li>`,
+  );
+  return `<ol class="finding-links">${items.join('')}</ol>`;
 }
 
 function viewerHtml(id: string, trace: ReportTrace): string {
@@ -198,16 +217,23 @@ function findingHtml(f: ReportFinding, index: number): string {
   return parts.join('\n');
 }
 
+/**
+ * The page opens on what went wrong: the summary (with a link to each finding), the findings,
+ * and only then the models with the search's coverage.
+ */
 export function renderReportHtml(doc: ReportDocument): string {
   const omitted = doc.omittedFindings ?? 0;
   const body: string[] = [`<h1>${esc(doc.title)}</h1>`];
-  if (doc.summary)
-    body.push(
-      '<section class="summary">',
-      '<h2>Summary</h2>',
-      summaryHtml(doc.summary, doc.findings, omitted),
-      '</section>',
-    );
+  if (doc.summary || doc.findings.length > 0) {
+    body.push('<section class="summary">', '<h2>Summary</h2>');
+    if (doc.summary) body.push(summaryHtml(doc.summary, doc.findings, omitted));
+    if (doc.findings.length > 0) body.push(findingLinks(doc.findings));
+    body.push('</section>');
+  }
+  doc.findings.forEach((f, i) => {
+    body.push(findingHtml(f, i));
+  });
+  if (doc.findings.length === 0 && omitted === 0) body.push('<p class="ok">No finding.</p>');
   if (doc.diagrams.length > 0) {
     body.push(
       '<section class="models">',
@@ -216,10 +242,6 @@ export function renderReportHtml(doc: ReportDocument): string {
       '</section>',
     );
   }
-  doc.findings.forEach((f, i) => {
-    body.push(findingHtml(f, i));
-  });
-  if (doc.findings.length === 0 && omitted === 0) body.push('<p class="ok">No finding.</p>');
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',

@@ -1,7 +1,10 @@
 /**
  * A per-thread swimlane of a trace as SVG: one lane per thread, scheduling steps from left to
  * right; lock waits (amber, red when still waiting at the end) and holds (green) as bars, job and
- * opcode status changes, disk and RPC operations and faults as marks. Every mark carries its step
+ * opcode status changes, disk and RPC operations and faults as marks. Every bar is at least a
+ * step wide and labelled with its lock (inside when it fits, after it otherwise); a wait still
+ * standing at the end runs on past the last step, so the wait a deadlock ends in is the most
+ * visible thing in the picture, not a sliver at its right edge. Every mark carries its step
  * (`data-step`) and a tooltip, so a report can jump from the picture to the trace.
  *
  * Drawn directly rather than through Graphviz: a timeline is a fixed grid, not a graph layout.
@@ -19,6 +22,10 @@ const MARK_ROW_H = 20;
 const BAR_ROW_H = 15;
 const BAR_H = 12;
 const LANE_PAD = 5;
+/** How far a wait still standing at the end runs on past the last step, with its label. */
+const STUCK_TAIL = 170;
+/** Narrowest bar, in pixels. */
+const MIN_BAR_W = 10;
 
 export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -181,7 +188,10 @@ export function swimlaneSvg(
     laneTop.set(t, bottom);
     bottom += MARK_ROW_H + (packed.rows.get(t) ?? 0) * BAR_ROW_H + LANE_PAD;
   }
-  const width = Math.ceil(x(last) + RIGHT);
+  const hasStuck = bars.some((b) => b.kind === 'stuck');
+  const right = x(last) + Math.max(scale, MIN_BAR_W);
+  // Room for the label of a bar that ends at the last step, drawn after it.
+  const width = Math.ceil(right + (hasStuck ? STUCK_TAIL : 0) + RIGHT + 100);
   const height = bottom + 12;
   const markY = (t: number) => (laneTop.get(t) ?? laneTop.get(0) ?? TOP) + MARK_ROW_H / 2;
   const out: string[] = [
@@ -204,17 +214,19 @@ export function swimlaneSvg(
     out.push(`<text x="${num(x(st))}" y="${TOP - 12}" text-anchor="middle" fill="#757575">${st}</text>`);
   }
   bars.forEach((b, i) => {
-    const w = Math.max(3, x(b.to) - x(b.from));
+    const end = b.kind === 'stuck' ? right + STUCK_TAIL : x(b.to);
+    const w = Math.max(MIN_BAR_W, scale, end - x(b.from));
     const top = (laneTop.get(b.thread) ?? TOP) + MARK_ROW_H + (packed.row[i] ?? 0) * BAR_ROW_H;
     out.push(
       `<rect class="bar ${b.kind}" data-step="${b.from}" data-lock="${escapeXml(b.lock)}" x="${num(x(b.from))}" y="${top}" width="${num(w)}" height="${BAR_H}" rx="3" ${BAR_STYLE[b.kind]}><title>${escapeXml(b.text)}</title></rect>`,
     );
-    // The lock's name inside its bar when it fits (about 6 px a character at this size).
-    if (w >= b.lock.length * 6 + 8) {
-      out.push(
-        `<text x="${num(x(b.from) + 4)}" y="${top + BAR_H - 3}" font-size="9" fill="#212121" pointer-events="none">${escapeXml(b.lock)}</text>`,
-      );
-    }
+    // Every bar says what it is: inside when it fits (about 5.5 px a character at this size),
+    // right after it otherwise.
+    const label = b.kind === 'hold' ? b.lock : b.kind === 'stuck' ? `still waiting for ${b.lock}` : `waits ${b.lock}`;
+    const inside = w >= label.length * 5.5 + 8;
+    out.push(
+      `<text class="bar-label ${b.kind}" x="${num(inside ? x(b.from) + 4 : x(b.from) + w + 3)}" y="${top + BAR_H - 3}" font-size="9" fill="${b.kind === 'stuck' ? '#b71c1c' : '#212121'}" pointer-events="none">${escapeXml(label)}</text>`,
+    );
   });
   for (const r of records) {
     const mark = markOf(categoryOf(r.kind), r.kind, x(r.step), markY(laneTop.has(r.thread) ? r.thread : 0));

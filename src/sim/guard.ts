@@ -1,8 +1,11 @@
 /**
  * The determinism guard. While a run is in progress, every global source of real time, real
- * randomness or real asynchrony is replaced by a trap that reports the caller and throws. The
- * kernel turns the first hit into a `nondeterminism` outcome even if the simulated code catches
- * the error. Everything is restored when the run ends, whatever way it ends.
+ * randomness or real asynchrony is replaced by a trap that reports the caller and throws, and so
+ * are the ways out of the simulation into the real process (`process.exit`, `process.abort`,
+ * `process.kill`): a simulated system that ends the process would otherwise end the search with
+ * it, exit code 0 included. The kernel turns the first hit into a `nondeterminism` outcome even
+ * if the simulated code catches the error. Everything is restored when the run ends, whatever
+ * way it ends.
  */
 
 export class NondeterminismError extends Error {
@@ -77,6 +80,11 @@ export function installGuard(onHit: (api: string, caller: string) => void): Rest
   restores.push(() => {
     process.hrtime = realHrtime;
   });
+
+  const proc = process as unknown as Record<string, unknown>;
+  for (const name of ['exit', 'abort', 'kill', 'reallyExit'] as const) {
+    if (typeof proc[name] === 'function') replace(proc, name, () => trap(`process.${name}`), restores);
+  }
 
   return () => {
     for (const r of restores.reverse()) r();

@@ -7,6 +7,8 @@
  * Invariants: only the running, runnable thread blocks; only a blocked thread is woken; a
  * condition's queue holds only threads blocked on that condition.
  */
+
+import { checkTimeoutUs } from './kernel-args.js';
 import type { KernelInvariantError, ReportBroken } from './kernel-invariants.js';
 import { BLOCKED, RUNNABLE, type SimThread, stateName, type WaitQueue } from './kernel-threads.js';
 import type { Timer, Timers } from './kernel-timers.js';
@@ -35,7 +37,7 @@ class CondImpl implements Condition, WaitQueue {
   ) {}
 
   *wait(timeoutUs?: number | null): Proc<boolean> {
-    const t = this.conditions.block(this, timeoutUs ?? null);
+    const t = this.conditions.block(this, timeoutUs);
     yield;
     return t.notified;
   }
@@ -67,9 +69,10 @@ export class Conditions {
   }
 
   /** Blocks the running thread on `cond`; the caller must yield right after. */
-  block(cond: CondImpl, timeoutUs: number | null): SimThread {
+  block(cond: CondImpl, timeoutArg: number | null | undefined): SimThread {
     const t = this.host.runningThread();
     if (t === null) throw new Error(`${cond.name}.wait: must be called from a simulated thread`);
+    const timeoutUs = checkTimeoutUs(`${cond.name}.wait`, timeoutArg);
     if (t.state !== RUNNABLE) throw this.broken('block-not-running', t, `waits on ${cond.name}`);
     this.host.record('wait', cond.name, timeoutUs === null ? -1 : timeoutUs);
     const now = this.timers.nowUs;
@@ -78,7 +81,7 @@ export class Conditions {
     t.notified = false;
     t.blockedSince = now;
     cond.queue.push(t);
-    t.timer = timeoutUs === null ? null : this.timers.add(now + Math.max(0, Math.floor(timeoutUs)), t, null);
+    t.timer = timeoutUs === null ? null : this.timers.add(now + timeoutUs, t, null);
     return t;
   }
 

@@ -21,6 +21,7 @@
  */
 import type { FaultStrikeFields } from './events.js';
 import { installGuard, NondeterminismError } from './guard.js';
+import { checkDurationUs, checkInstant } from './kernel-args.js';
 import { type ConditionHost, Conditions } from './kernel-conditions.js';
 import { type DecisionRecord, Footprints } from './kernel-footprints.js';
 import { type InvariantRule, KernelInvariantError } from './kernel-invariants.js';
@@ -168,7 +169,7 @@ export class Kernel implements Runtime, ConditionHost, ProcessHost {
 
   *sleep(us: number): Proc<void> {
     const t = this.mustRun('sleep');
-    this.conditions.sleep(t, Math.max(0, Math.floor(us)));
+    this.conditions.sleep(t, checkDurationUs('sleep', us));
     yield;
   }
 
@@ -216,12 +217,12 @@ export class Kernel implements Runtime, ConditionHost, ProcessHost {
 
   /** Runs `action` from the kernel (not from a thread) at virtual time `timeUs`. */
   atTime(timeUs: number, action: () => void): void {
-    this.timers.add(Math.max(timeUs, this.timers.nowUs), null, action);
+    this.timers.add(Math.max(checkInstant('atTime', timeUs), this.timers.nowUs), null, action);
   }
 
   /** Runs `action` from the kernel just before scheduling step `step` executes. */
   atStep(step: number, action: () => void): void {
-    this.timers.atStep(step, action);
+    this.timers.atStep(checkInstant('atStep', step), action);
   }
 
   onNodeCrash(hook: (node: string) => void): void {

@@ -55,6 +55,18 @@ describe('the HTML report in headless Chromium', () => {
     expect(requests).toEqual([url]);
   });
 
+  it('opens on the findings: the first is on the first screen, and the summary links to it', async () => {
+    const top = await page.$eval('#finding-1', (s) => s.getBoundingClientRect().top);
+    expect(top).toBeGreaterThan(0);
+    expect(top).toBeLessThan(1000);
+    const models = await page.$eval('section.models', (s) => s.getBoundingClientRect().top);
+    expect(models).toBeGreaterThan(top);
+    await page.click('ol.finding-links a[href="#finding-1"]');
+    expect(new URL(page.url()).hash).toBe('#finding-1');
+    expect(await page.$eval('#finding-1', (s) => Math.round(s.getBoundingClientRect().top))).toBeLessThanOrEqual(1);
+    await page.evaluate('window.scrollTo(0, 0)');
+  });
+
   it('renders every diagram with a visible size and its states', async () => {
     const figures = await page.$$eval('figure.diagram', (fs) =>
       fs.map((f) => {

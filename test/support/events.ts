@@ -16,6 +16,8 @@ declare module '../../src/sim/ports.js' {
     /** The exhaustive-search tests' threads read and write cells (subject: the cell). */
     'cell.read': [];
     'cell.write': [];
+    /** A hostile fixture scenario's event, which its checker throws on. */
+    'fixture.event': [detail: string];
     /** A test's free-form detail. */
     'test.detail': [detail: string];
   }

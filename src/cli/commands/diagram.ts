@@ -1,13 +1,16 @@
 /** `gnt-sim diagram MODEL | --all`: the state-transition diagrams of the lifecycle models. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../explore/atomic-write.js';
+import { ioReason } from '../../explore/io-reason.js';
+import { readSummaryFile } from '../../explore/summary-file.js';
 import {
   type CoverageByModel,
   DIAGRAM_FORMATS,
   type DiagramFormat,
   MODELS,
   modelDiagram,
-  writeModelDiagrams,
+  modelDiagrams,
 } from '../../report/diagrams.js';
 import { type Output, UsageError } from '../output.js';
 
@@ -23,16 +26,16 @@ export interface DiagramCliOptions {
 }
 
 function readCoverage(path: string): CoverageByModel {
-  let v: unknown;
+  return readSummaryFile(path).coverage;
+}
+
+/** Writes a file atomically; a path that cannot be written is the user's to fix, in one line. */
+function writeOrSay(path: string, text: string): void {
   try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileAtomic(path, text);
   } catch (e) {
-    throw new UsageError(`cannot read --coverage ${path}: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(`cannot write ${path}: ${ioReason(e)}`);
   }
-  const c = (v as { coverage?: unknown } | null)?.coverage;
-  if (typeof c !== 'object' || c === null)
-    throw new UsageError(`--coverage ${path} is not a search summary (no coverage)`);
-  return c as CoverageByModel;
 }
 
 function formatOf(f: string): DiagramFormat {
@@ -52,8 +55,15 @@ export async function runDiagramCommand(
   const coverage = o.coverage === undefined ? undefined : readCoverage(o.coverage);
   if (o.all) {
     if (modelId !== undefined) throw new UsageError(`give a model or --all, not both (models: ${known})`);
-    const written = await writeModelDiagrams(o.out ?? DEFAULT_DIAGRAM_DIR, format, MODELS, coverage);
-    for (const p of written) out.line(p);
+    const dir = o.out ?? DEFAULT_DIAGRAM_DIR;
+    if (dir.trim() === '') throw new UsageError('--out must name a directory, got the empty string');
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new UsageError(`--out ${dir} is a file, not a directory`);
+    for (const d of await modelDiagrams(format, MODELS, coverage)) {
+      const path = join(dir, d.file);
+      writeOrSay(path, d.text);
+      out.line(path);
+    }
     return 0;
   }
   if (modelId === undefined) throw new UsageError(`name a model or use --all (models: ${known})`);
@@ -61,10 +71,11 @@ export async function runDiagramCommand(
   if (!model) throw new UsageError(`unknown model "${modelId}" (models: ${known})`);
   const text = await modelDiagram(model, format, coverage);
   if (o.out === undefined) {
-    process.stdout.write(text);
+    out.write(text);
   } else {
-    mkdirSync(dirname(o.out), { recursive: true });
-    writeFileSync(o.out, text);
+    if (o.out.trim() === '') throw new UsageError('--out must name a file, got the empty string');
+    if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new UsageError(`--out ${o.out} is a directory`);
+    writeOrSay(o.out, text);
     out.line(o.out);
   }
   return 0;

@@ -1,100 +1,30 @@
 /**
  * `gnt-sim merge SUMMARY...`: combines the summaries of the shards of one search (the
- * `summary.json` each `gnt-sim search --shard i/n` writes) into the summary of the whole search.
+ * `summary.json` each `gnt-sim search --shard i/n` writes) into the summary of the whole search;
+ * `src/explore/summary-file.ts` says what may be merged and how time-bounded shards combine.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../../explore/atomic-write.js';
-import { type CoverageTable, mergeCoverage } from '../../explore/coverage.js';
+import { ioReason } from '../../explore/io-reason.js';
+import { mergeSummaries, readSummaryFile } from '../../explore/summary-file.js';
+import { shellWord } from '../args.js';
 import { type Output, UsageError } from '../output.js';
 
-interface ShardSummary {
-  scenario: string;
-  strategy: string;
-  seed: number;
-  mutants: string[];
-  shard: { index: number; count: number } | null;
-  keepGoing: boolean;
-  runsRequested: number;
-  runsDone: number;
-  findings: Array<{ run: number; [k: string]: unknown }>;
-  coverage?: CoverageTable;
-  stoppedBy: string;
-  durationMs: number;
-  exploration?: {
-    preemptionBound: number;
-    delayBound?: number;
-    maxExecutions: number;
-    runsExhausted: number;
-    executions: number;
-    pruned: number;
-  };
-}
-
-function readSummary(path: string): ShardSummary {
-  let s: ShardSummary;
-  try {
-    s = JSON.parse(readFileSync(path, 'utf8')) as ShardSummary;
-  } catch (e) {
-    throw new UsageError(`cannot read search summary ${path}: ${(e as Error).message}`);
+export function runMergeCommand(paths: readonly string[], o: { out?: string; json: boolean }, out: Output): number {
+  if (o.out !== undefined) {
+    if (o.out.trim() === '') throw new UsageError('--out must name a file, got the empty string');
+    if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new UsageError(`--out ${o.out} is a directory`);
+    if (paths.includes(o.out)) throw new UsageError(`--out ${o.out} is one of the summaries to merge`);
   }
-  if (typeof s?.scenario !== 'string' || !Array.isArray(s.findings) || typeof s.seed !== 'number') {
-    throw new UsageError(`${path} is not a gnt-sim search summary`);
-  }
-  return s;
-}
-
-export function mergeSummaries(paths: readonly string[]): ShardSummary {
-  if (paths.length === 0) throw new UsageError('merge needs at least one summary file');
-  const parts = paths.map(readSummary);
-  const first = parts[0] as ShardSummary;
-  const key = (s: ShardSummary) =>
-    JSON.stringify([
-      s.scenario,
-      s.strategy,
-      s.seed,
-      [...s.mutants].sort(),
-      s.keepGoing,
-      s.exploration
-        ? [s.exploration.preemptionBound, s.exploration.delayBound ?? null, s.exploration.maxExecutions]
-        : null,
-    ]);
-  for (const [i, p] of parts.entries()) {
-    if (key(p) !== key(first)) {
-      throw new UsageError(
-        `${paths[i]} is from another search (scenario, strategy, seed, mutants, --keep-going or exhaustive bounds differ)`,
-      );
+  const merged = mergeSummaries(paths.map((path) => ({ path, summary: readSummaryFile(path) })));
+  const text = `${JSON.stringify(merged, null, 2)}\n`;
+  if (o.out) {
+    try {
+      writeFileAtomic(o.out, text);
+    } catch (e) {
+      throw new UsageError(`cannot write ${o.out}: ${ioReason(e)}`);
     }
   }
-  const shards = parts.map((p) => p.shard);
-  const count = first.shard?.count ?? 1;
-  if (shards.some((s) => (s?.count ?? 1) !== count))
-    throw new UsageError('the summaries come from different shard counts');
-  const seen = new Set(shards.map((s) => s?.index ?? 1));
-  if (seen.size !== parts.length) throw new UsageError('the same shard appears twice');
-  // Each shard checked every one of its runs below its first finding, so without --keep-going
-  // the lowest finding over all shards is the one the unsharded search reports.
-  const all = parts.flatMap((p) => p.findings).sort((a, b) => a.run - b.run);
-  const findings = first.keepGoing ? all : all.slice(0, 1);
-  const missing = [];
-  for (let i = 1; i <= count; i++) if (!seen.has(i)) missing.push(`${i}/${count}`);
-  return {
-    ...first,
-    shard: missing.length === 0 ? null : first.shard,
-    runsRequested: parts.reduce((n, p) => n + p.runsRequested, 0),
-    runsDone: parts.reduce((n, p) => n + p.runsDone, 0),
-    findings,
-    coverage: mergeCoverage(parts.map((p) => p.coverage ?? {})),
-    stoppedBy: findings.length > 0 ? 'finding' : parts.every((p) => p.stoppedBy === 'runs') ? 'runs' : 'time',
-    durationMs: Math.max(...parts.map((p) => p.durationMs)),
-    ...(first.exploration ? { exploration: mergeExploration(parts) } : {}),
-    ...(missing.length > 0 ? { missingShards: missing } : {}),
-  };
-}
-
-export function runMergeCommand(paths: readonly string[], o: { out?: string; json: boolean }, out: Output): number {
-  const merged = mergeSummaries(paths);
-  const text = `${JSON.stringify(merged, null, 2)}\n`;
-  if (o.out) writeFileAtomic(o.out, text);
   if (o.json || !o.out) out.line(text.trimEnd());
   else {
     const n = merged.findings.length;
@@ -102,22 +32,10 @@ export function runMergeCommand(paths: readonly string[], o: { out?: string; jso
       `merged ${paths.length} summaries: ${merged.runsDone} runs, ${n} finding${n === 1 ? '' : 's'} -> ${o.out}`,
     );
     for (const f of merged.findings) {
-      const where = typeof f.replayPath === 'string' ? `; replay: gnt-sim replay ${f.replayPath}` : '';
+      const where = f.replayPath !== null ? `; replay: gnt-sim replay ${shellWord(f.replayPath)}` : '';
       out.line(`  finding at run ${f.run}${where}`);
     }
+    if (merged.note) out.line(`  note: ${merged.note}`);
   }
   return merged.findings.length > 0 ? 1 : 0;
-}
-
-function mergeExploration(parts: readonly ShardSummary[]): NonNullable<ShardSummary['exploration']> {
-  const xs = parts.map((p) => p.exploration).filter((x) => x !== undefined);
-  const first = xs[0] as NonNullable<ShardSummary['exploration']>;
-  return {
-    preemptionBound: first.preemptionBound,
-    ...(first.delayBound !== undefined ? { delayBound: first.delayBound } : {}),
-    maxExecutions: first.maxExecutions,
-    runsExhausted: xs.reduce((n, x) => n + x.runsExhausted, 0),
-    executions: xs.reduce((n, x) => n + x.executions, 0),
-    pruned: xs.reduce((n, x) => n + x.pruned, 0),
-  };
 }

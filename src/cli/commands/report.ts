@@ -8,16 +8,25 @@
  * the report of that finding alone goes next to it (`X.replay.json` -> `X.html`). `--out FILE`
  * writes elsewhere. Every search writes its report itself; this command rebuilds it, e.g. after
  * `gnt-sim merge` or for a replay file received from elsewhere.
+ *
+ * Findings are replayed in a worker thread under the watchdog; a `hang` or `oom` finding is not
+ * replayed at all (its run would only be killed again), and says so.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { ModelCoverage, Scenario } from '../../../scenarios/scenario.js';
-import type { Finding } from '../../check/finding.js';
-import type { SearchSummary } from '../../explore/coordinator.js';
+import type { Scenario } from '../../../scenarios/scenario.js';
+import { writeFileAtomic } from '../../explore/atomic-write.js';
+import { newWorkerPool, type SearchSummary } from '../../explore/coordinator.js';
 import { sortedCoverage } from '../../explore/coverage.js';
-import { checkCompatible, replayFinding } from '../../explore/replay.js';
-import { type ReplayFile, ReplayFileError, readReplayFile } from '../../explore/replay-file.js';
+import { readInputFile } from '../../explore/input-file.js';
+import { ioReason } from '../../explore/io-reason.js';
+import { checkCompatible } from '../../explore/replay.js';
+import { isKilledRun, type ReplayFile, ReplayFileError, readReplayFile } from '../../explore/replay-file.js';
+import { replayWatched } from '../../explore/replay-watched.js';
 import { BUILTIN_SCENARIOS_MODULE, loadScenario } from '../../explore/scenario-loader.js';
+import { readSummaryFile, type SummaryFile, type SummaryFinding, summaryJson } from '../../explore/summary-file.js';
+import { ScenarioCodeError } from '../../explore/user-code.js';
+import { DEFAULT_WATCHDOG, type WatchdogLimits, type WorkerPool } from '../../explore/worker-pool.js';
 import { buildReportHtml, type ReplayedFinding } from '../../report/build-report.js';
 import type { ReportSummary } from '../../report/html.js';
 import { type Output, UsageError } from '../output.js';
@@ -31,27 +40,10 @@ export interface ReportCliOptions {
   readonly force: boolean;
 }
 
-/** A summary.json entry (see `summaryJson` in search.ts). */
-interface SummaryFinding {
-  readonly run: number;
-  readonly finding: Finding;
-  readonly replayPath: string | null;
-}
-
-type SummaryFile = Omit<SearchSummary, 'findings'> & { readonly findings: readonly SummaryFinding[] };
-
-function readSummary(path: string): SummaryFile {
-  let v: unknown;
-  try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`cannot read search summary ${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const s = v as Partial<SummaryFile> | null;
-  if (!s || typeof s.scenario !== 'string' || typeof s.runsDone !== 'number' || !Array.isArray(s.findings)) {
-    throw new UsageError(`${path} is not a search summary (no scenario, runsDone and findings)`);
-  }
-  return s as SummaryFile;
+/** The worker threads and limits replays run with. */
+export interface ReplayContext {
+  readonly pool?: WorkerPool;
+  readonly limits?: WatchdogLimits;
 }
 
 function reportSummary(s: SummaryFile): ReportSummary {
@@ -59,55 +51,62 @@ function reportSummary(s: SummaryFile): ReportSummary {
     scenario: s.scenario,
     strategy: s.strategy,
     seed: s.seed,
-    mutants: s.mutants ?? [],
+    mutants: s.mutants,
     runsRequested: s.runsRequested,
     runsDone: s.runsDone,
+    timeLimitMs: s.timeLimitMs,
     durationMs: s.durationMs,
     stoppedBy: s.stoppedBy,
-    shard: s.shard ?? null,
-    keepGoing: s.keepGoing ?? false,
+    shard: s.shard,
+    keepGoing: s.keepGoing,
   };
-}
-
-function coverageOf(runs: readonly ModelCoverage[]): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const c of runs) out[c.model] = { ...c.transitions };
-  return sortedCoverage(out);
 }
 
 function counterexampleOf(r: ReplayFile): ReplayedFinding['counterexample'] {
   return { seed: r.seed, params: r.params, faults: r.faults, choices: r.choices, mutants: r.mutants, size: r.size };
 }
 
-/** Replays one finding with a full trace; never throws for a bad or stale replay file, says why instead. */
+/** Replays one finding with a full trace; never throws for a bad, stale or hanging replay, says why instead. */
 async function replayed(
   file: ReplayFile,
   scenario: Scenario<unknown> | Error,
-  force: boolean,
+  o: { force: boolean; scenarioModule: string; pool: WorkerPool; limits: WatchdogLimits },
 ): Promise<{
   replay?: ReplayedFinding['replay'];
   coverage?: Record<string, Record<string, number>>;
   problem?: string;
 }> {
   if (scenario instanceof Error) return { problem: scenario.message };
+  if (isKilledRun(file.finding)) {
+    return { problem: `the watchdog stopped this run (${file.finding.kind}); it is not replayed` };
+  }
   try {
-    checkCompatible(file, scenario, force);
+    checkCompatible(file, scenario, o.force);
   } catch (e) {
     if (e instanceof ReplayFileError) return { problem: e.message };
     throw e;
   }
-  const r = replayFinding(file, scenario);
-  const trace = r.report.result.trace;
+  let r: Awaited<ReturnType<typeof replayWatched>>;
+  try {
+    r = await replayWatched(file, { scenarioModule: o.scenarioModule, limits: o.limits, pool: o.pool });
+  } catch (e) {
+    if (e instanceof ScenarioCodeError || e instanceof ReplayFileError) return { problem: e.message };
+    throw e;
+  }
+  if (r.kind === 'killed') return { problem: `the replay was stopped by the watchdog (${r.reason})` };
+  const run = r.run;
+  const coverage: Record<string, Record<string, number>> = {};
+  for (const c of run.coverage) coverage[c.model] = { ...c.transitions };
   return {
     replay: {
-      reproduced: r.reproduced,
-      differences: r.differences,
-      ...(force ? { note: 'replayed with --force' } : {}),
-      records: trace.snapshot(),
-      threadNames: trace.threadNames,
-      ...(r.report.instance.waitFor ? { waitFor: r.report.instance.waitFor() } : {}),
+      reproduced: run.reproduced,
+      differences: run.differences,
+      ...(o.force ? { note: 'replayed with --force' } : {}),
+      records: run.records,
+      threadNames: new Map(run.threadNames),
+      ...(run.waitFor ? { waitFor: run.waitFor } : {}),
     },
-    coverage: coverageOf(r.report.coverage),
+    coverage: sortedCoverage(coverage),
   };
 }
 
@@ -125,6 +124,8 @@ function unreplayed(f: SummaryFinding, problem: string, file?: ReplayFile): Repl
 export interface SearchReportOptions {
   readonly scenarioModule: string;
   readonly force: boolean;
+  readonly pool: WorkerPool;
+  readonly limits: WatchdogLimits;
   /** Replay files already in memory (a search that just ran), by run index. */
   readonly replays?: ReadonlyMap<number, ReplayFile>;
 }
@@ -150,7 +151,7 @@ export async function searchReportHtml(dir: string, summary: SummaryFile, o: Sea
         continue;
       }
     }
-    const r = await replayed(file, scenario, o.force);
+    const r = await replayed(file, scenario, o);
     if (!r.replay) {
       findings.push(unreplayed(f, r.problem ?? 'unknown reason', file));
       continue;
@@ -166,11 +167,22 @@ export async function searchReportHtml(dir: string, summary: SummaryFile, o: Sea
   return buildReportHtml({
     title: `gnt-sim search report: ${summary.scenario}`,
     summary: reportSummary(summary),
-    coverage: summary.coverage ?? {},
+    coverage: summary.coverage,
     coverageNote: `model transitions summed over the ${summary.runsDone} runs of the search`,
     findings,
     omittedFindings: Math.max(0, summary.findings.length - MAX_DETAILED_FINDINGS),
   });
+}
+
+/** Runs `fn` with the context's worker pool, or with one of its own that it closes after. */
+async function withPool<T>(ctx: ReplayContext, fn: (pool: WorkerPool) => Promise<T>): Promise<T> {
+  if (ctx.pool) return fn(ctx.pool);
+  const pool = newWorkerPool();
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
+  }
 }
 
 /** Writes `index.html` into a search's output directory (the hook `gnt-sim search` calls). */
@@ -178,29 +190,31 @@ export async function writeSearchReport(
   dir: string,
   summary: SearchSummary,
   scenarioModule: string,
-  out?: string,
+  ctx: ReplayContext = {},
 ): Promise<string> {
   const replays = new Map(summary.findings.map((f) => [f.run, f.replay]));
-  const file: SummaryFile = {
-    ...summary,
-    findings: summary.findings.map((f) => ({ run: f.run, finding: f.finding, replayPath: f.replayPath })),
-  };
-  const html = await searchReportHtml(dir, file, { scenarioModule, force: false, replays });
-  const path = out ?? join(dir, 'index.html');
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, html);
+  const html = await withPool(ctx, (pool) =>
+    searchReportHtml(dir, summaryJson(summary), {
+      scenarioModule,
+      force: false,
+      replays,
+      pool,
+      limits: ctx.limits ?? DEFAULT_WATCHDOG,
+    }),
+  );
+  const path = join(dir, 'index.html');
+  writeFileAtomic(path, html);
   return path;
 }
 
-async function replayReportHtml(path: string, o: ReportCliOptions): Promise<string> {
+async function replayReportHtml(path: string, o: ReportCliOptions, pool: WorkerPool, limits: WatchdogLimits) {
   const file = readReplayFile(path);
-  const scenario = await loadScenario(o.scenarioFile ?? BUILTIN_SCENARIOS_MODULE, file.scenario.id).catch(
-    (e: Error) => {
-      throw new UsageError(`replay file names scenario "${file.scenario.id}": ${e.message}`);
-    },
-  );
+  const scenarioModule = o.scenarioFile ?? BUILTIN_SCENARIOS_MODULE;
+  const scenario = await loadScenario(scenarioModule, file.scenario.id).catch((e: Error) => {
+    throw new UsageError(`replay file names scenario "${file.scenario.id}": ${e.message}`);
+  });
   checkCompatible(file, scenario, o.force);
-  const r = await replayed(file, scenario, o.force);
+  const r = await replayed(file, scenario, { force: o.force, scenarioModule, pool, limits });
   return buildReportHtml({
     title: `gnt-sim finding report: ${basename(path)}`,
     ...(r.coverage ? { coverage: r.coverage, coverageNote: 'model transitions taken in this run' } : {}),
@@ -210,7 +224,7 @@ async function replayReportHtml(path: string, o: ReportCliOptions): Promise<stri
         run: file.origin.run,
         replayPath: path,
         counterexample: counterexampleOf(file),
-        ...(r.replay ? { replay: r.replay } : {}),
+        ...(r.replay ? { replay: r.replay } : r.problem ? { notReplayed: r.problem } : {}),
       },
     ],
   });
@@ -218,36 +232,53 @@ async function replayReportHtml(path: string, o: ReportCliOptions): Promise<stri
 
 /** Replay files start with a checksum line; anything else given as a file is read as a summary. */
 function isReplayFile(path: string): boolean {
-  const text = readFileSync(path, 'utf8');
+  const r = readInputFile(path);
+  if ('problem' in r) throw new UsageError(`cannot read ${path}: ${r.problem}`);
   try {
-    const first = JSON.parse(text.slice(0, Math.max(0, text.indexOf('\n')))) as unknown;
+    const first = JSON.parse(r.text.slice(0, Math.max(0, r.text.indexOf('\n')))) as unknown;
     return typeof first === 'object' && first !== null && 'checksum' in first;
   } catch {
     return false;
   }
 }
 
-export async function runReportCommand(target: string, o: ReportCliOptions, out: Output): Promise<number> {
-  if (!existsSync(target)) throw new UsageError(`no such file or directory: ${target}`);
+/** `--out FILE` of a report: a file path, not a directory. */
+function checkOutFile(path: string): void {
+  if (path.trim() === '') throw new UsageError('--out must name a file, got the empty string');
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--out ${path} is a directory`);
+}
+
+export async function runReportCommand(
+  target: string,
+  o: ReportCliOptions,
+  ctx: { out: Output; pool: WorkerPool; limits: WatchdogLimits },
+): Promise<number> {
+  if (target.trim() === '' || !existsSync(target)) throw new UsageError(`no such file or directory: ${target}`);
+  if (o.out !== undefined) checkOutFile(o.out);
   let html: string;
   let path: string;
-  if (statSync(target).isDirectory() || !isReplayFile(target)) {
+  const isDir = statSync(target).isDirectory();
+  if (isDir || !isReplayFile(target)) {
     // A search directory, its summary.json, or a summary written elsewhere (gnt-sim merge --out).
-    const isDir = statSync(target).isDirectory();
     const dir = isDir ? target : dirname(target);
     const summaryPath = isDir ? join(dir, 'summary.json') : target;
     if (!existsSync(summaryPath)) throw new UsageError(`${dir} has no summary.json: not a search output directory`);
-    html = await searchReportHtml(dir, readSummary(summaryPath), {
+    html = await searchReportHtml(dir, readSummaryFile(summaryPath), {
       scenarioModule: o.scenarioFile ?? BUILTIN_SCENARIOS_MODULE,
       force: o.force,
+      pool: ctx.pool,
+      limits: ctx.limits,
     });
     path = o.out ?? join(dir, 'index.html');
   } else {
-    html = await replayReportHtml(target, o);
+    html = await replayReportHtml(target, o, ctx.pool, ctx.limits);
     path = o.out ?? `${target.replace(/(\.replay)?\.json$/, '')}.html`;
   }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, html);
-  out.line(path);
+  try {
+    writeFileAtomic(path, html);
+  } catch (e) {
+    throw new UsageError(`cannot write ${path}: ${ioReason(e)}`);
+  }
+  ctx.out.line(path);
   return 0;
 }
