@@ -207,7 +207,10 @@ describe('kernel invariants in a run', () => {
     sim.spawn('sleeper', function* () {
       yield* sim.sleep(100);
     });
-    sim.atTime(50, () => sim.atTime(Number.NaN, () => {}));
+    // The public calls check their arguments (`kernel-args.ts`), so reach past them to the timer
+    // wheel, as a bug inside the kernel would.
+    const timers = (sim as unknown as { timers: { add(t: number, th: null, a: () => void): unknown } }).timers;
+    sim.atTime(50, () => timers.add(Number.NaN, null, () => {}));
     expectHarness(sim.run().outcome, 'timer-in-the-past');
   });
 
