@@ -199,6 +199,15 @@ export const scenario: Scenario<QueueDurabilityParams> = {
   seeds: ['000'],
   mutants: ['running-not-persisted', 'restart-from-opcode-zero', 'serial-off-by-one', 'noded-skips-queue-lock'],
   features: FEATURES,
+  hazardFeatures: [
+    {
+      feature: STALE_FAILOVER_FEATURE,
+      hazard: 'failover-onto-stale-replica',
+      reference:
+        'lib/bootstrap.py MasterFailover (checks candidacy and the master vote, not the job queue); ' +
+        'lib/jqueue.py JobQueue.__init__ reads the serial from the local replica, _NewSerialsUnlocked',
+    },
+  ],
   budget: { maxSteps: 1_000_000, maxTimeUs: 600_000_000 },
   source: import.meta.url,
   params: paramsArb,

@@ -102,6 +102,23 @@ describe('a fault space', () => {
     expect(withKernel.vocabulary.kinds.filter((k) => k === 'delay-messages')).toHaveLength(1);
   });
 
+  it('draws runs without explicit faults offWeight times as often as runs with some, and still shrinks them away', () => {
+    const rare = new FaultSpace([crashDaemon], { at: fc.constant({ step: 1 }), maxFaults: 2, offWeight: 4 });
+    const plans = fc.sample(rare.arbitrary(new Set(['fault:crash-daemon'])), { numRuns: 1000, seed: 9 });
+    const withFaults = plans.filter((p) => (p.faults?.length ?? 0) > 0).length;
+    expect(withFaults).toBeGreaterThan(120);
+    expect(withFaults).toBeLessThan(280);
+    const r = fc.check(
+      fc.property(rare.arbitrary(new Set(['fault:crash-daemon'])), (plan) => (plan.faults?.length ?? 0) < 2),
+      { seed: 4, numRuns: 500 },
+    );
+    expect(r.failed).toBe(true);
+    expect(r.counterexample?.[0]?.faults).toHaveLength(2);
+    expect(() => new FaultSpace([crashDaemon], { at: fc.constant({ step: 0 }), maxFaults: 1, offWeight: -1 })).toThrow(
+      /offWeight must be a non-negative integer/,
+    );
+  });
+
   it('refuses a negative maxFaults when it is built', () => {
     expect(() => new FaultSpace([crashDaemon], { at: fc.constant({ step: 0 }), maxFaults: -1 })).toThrow(
       /maxFaults must be a non-negative integer/,
