@@ -32,11 +32,18 @@ const restartMasterd = defineFault({
   describe: (a) => `crash the master daemon; the watcher starts it again ${a.downUs} µs later`,
   skip: (_a, ctx: GanetiContext) => (ctx.cluster.isOpen ? null : 'not-running'),
   inject(a, ctx, world) {
+    // Not a daemon thread (as the vocabulary runs effects), and started before the crash: the
+    // run must not end while the watcher has yet to bring the master back.
+    world.spawn(
+      'watcher',
+      function* () {
+        if (a.downUs > 0) yield* world.sleep(a.downUs);
+        ctx.cluster.restartMaster();
+      },
+      { process: null },
+    );
     ctx.cluster.crashMaster('fault plan');
-    return (function* () {
-      if (a.downUs > 0) yield* world.sleep(a.downUs);
-      ctx.cluster.restartMaster();
-    })();
+    return undefined;
   },
 });
 

@@ -229,7 +229,9 @@ export class MemoryCluster {
     this.state = 'opening';
     const proc = this.opts.process;
     if (proc) {
-      proc.control.startProcess(proc.node, MEMORY_MASTERD, (self) => this.masterMain(self), { daemon: true });
+      // Not a daemon: its workers keep the run going while jobs remain (LU-generated ones no
+      // client waits for), and it idles once they are done, as the free-standing master does.
+      proc.control.startProcess(proc.node, MEMORY_MASTERD, (self) => this.masterMain(self));
       return;
     }
     this.rt.spawn(
