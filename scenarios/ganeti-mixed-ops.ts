@@ -17,7 +17,7 @@ import { type GanetiParams, ganetiScenario, type WorkloadShape } from './ganeti/
 import type { Scenario } from './scenario.js';
 
 const SHAPE: WorkloadShape = {
-  kinds: ['startup', 'shutdown', 'reboot', 'migrate', 'failover', 'verify', 'query', 'test-delay'],
+  kinds: ['startup', 'shutdown', 'reboot', 'migrate', 'failover', 'verify', 'query'],
   nodes: { min: 2, max: 4 },
   instances: { min: 1, max: 4 },
   workers: { min: 1, max: 4 },
