@@ -6,8 +6,13 @@
 
 declare module '../src/sim/ports.js' {
   interface TraceEvents {
-    /** Subject: the fault's kind; a fault of `queue-durability`'s own plan strikes (the fault as JSON). */
-    'fault.durability': [fault: string];
+    /**
+     * Subject `job/<id>`: a watching client (`ganeti/clients.ts`) calls `WaitForJobChange`, having
+     * seen status `seen` (null: nothing yet), with its timeout.
+     */
+    'watch.call': [client: string, seen: string | null, timeoutUs: number];
+    /** The call returned: `changed` (with the new status), `nochange`, `gone` or `failed` (master died; with the status it had seen). */
+    'watch.return': [client: string, result: 'changed' | 'nochange' | 'gone' | 'failed', status: string | null];
   }
 }
 

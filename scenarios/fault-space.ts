@@ -49,6 +49,12 @@ export interface FaultSpaceOptions {
   readonly at: fc.Arbitrary<FaultTime>;
   /** Most explicit faults in one run. */
   readonly maxFaults: number;
+  /**
+   * Runs without explicit faults for each run with some (default: none such, the number of
+   * faults is drawn uniformly from 0 to `maxFaults`). A fault that ends what a workload was
+   * doing (a master restart) hides the bugs that need it to go on, so rare is often right.
+   */
+  readonly offWeight?: number;
   readonly rates?: readonly RateDefinition[];
 }
 
@@ -65,6 +71,9 @@ export class FaultSpace<C> {
     if (!Number.isSafeInteger(opts.maxFaults) || opts.maxFaults < 0) {
       throw new RangeError(`FaultSpace: maxFaults must be a non-negative integer, got ${opts.maxFaults}`);
     }
+    if (opts.offWeight !== undefined && (!Number.isSafeInteger(opts.offWeight) || opts.offWeight < 0)) {
+      throw new RangeError(`FaultSpace: offWeight must be a non-negative integer, got ${opts.offWeight}`);
+    }
     this.vocabulary = new FaultVocabulary<C>(definitions as readonly AnyFaultVerb<C>[]);
     this.features = [...new Set([...definitions.map((d) => d.feature), ...(opts.rates ?? []).map((r) => r.feature)])];
   }
@@ -80,10 +89,14 @@ export class FaultSpace<C> {
       );
     const faults =
       kinds.length === 0 || this.opts.maxFaults === 0
-        ? fc.constant([])
-        : listOf(fc.oneof(...kinds), {
-            maxLength: this.opts.maxFaults,
-          });
+        ? fc.constant<PlannedFault[]>([])
+        : this.opts.offWeight === undefined
+          ? listOf(fc.oneof(...kinds), { maxLength: this.opts.maxFaults })
+          : fc.oneof(
+              { withCrossShrink: true },
+              { weight: this.opts.offWeight, arbitrary: fc.constant<PlannedFault[]>([]) },
+              { weight: 1, arbitrary: listOf(fc.oneof(...kinds), { minLength: 1, maxLength: this.opts.maxFaults }) },
+            );
     const rateDefs = (this.opts.rates ?? []).filter((r) => enabled.has(r.feature));
     const rates =
       rateDefs.length === 0

@@ -5,14 +5,26 @@
  * for all node locks opportunistically: whatever nodes are free right now, never waiting for the
  * rest. Meanwhile nodes are added and removed (their locks added to and removed from the node
  * and node-res lock sets), instances are removed (their locks removed) and migrated, and
- * cluster verifies take the BGL. Lock sets must stay consistent while members come and go, the
- * NAL rules must hold (`_VerifyLocks`), and no acquisition may deadlock.
+ * cluster verifies take the BGL, and test delays and group assignments lock node lists written as
+ * callers may (unsorted, repeated, naming nodes not there). Lock sets must stay consistent
+ * while members come and go, the NAL rules must hold (`_VerifyLocks`), and no acquisition may
+ * deadlock.
  */
 import { type GanetiParams, ganetiScenario, type WorkloadShape } from './ganeti/workload.js';
 import type { Scenario } from './scenario.js';
 
 const SHAPE: WorkloadShape = {
-  kinds: ['create', 'remove', 'node-add', 'node-remove', 'migrate', 'verify', 'group-assign', 'network-connect'],
+  kinds: [
+    'create',
+    'remove',
+    'node-add',
+    'node-remove',
+    'migrate',
+    'verify',
+    'group-assign',
+    'network-connect',
+    'test-delay',
+  ],
   nodes: { min: 2, max: 4 },
   instances: { min: 0, max: 3 },
   workers: { min: 1, max: 4 },

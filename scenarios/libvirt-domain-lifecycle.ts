@@ -34,9 +34,9 @@ import {
 import { LOCKD_KILL_BOUND_US, LockFailureAction } from '../src/lockd/constants.js';
 import { isVirError } from '../src/lockd/errors.js';
 import { renewalFailUs } from '../src/lockd/sanlock-daemon.js';
-import type { FaultPlan } from '../src/sim/faults.js';
 import type { Proc } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
+import { domainName, GRID_US, lifecycleFaults, NODES } from './libvirt/faults.js';
 import { listOf } from './list-arbitrary.js';
 import type { BuildInput, Scenario, ScenarioInstance } from './scenario.js';
 
@@ -77,31 +77,12 @@ export interface LifecycleDomain {
   readonly ops: readonly LifecycleOp[];
 }
 
-export type LifecycleFaultKind =
-  | 'lockd-crash'
-  | 'lockd-reexec'
-  | 'libvirtd-restart'
-  | 'conn-drop'
-  | 'qemu-crash'
-  | 'qemu-resume'
-  | 'storage-latency'
-  | 'lease-storage';
-
-export interface LifecycleFault {
-  readonly atUs: number;
-  readonly kind: LifecycleFaultKind;
-  readonly node: number;
-  readonly domain: number;
-}
-
 export interface LifecycleParams {
   readonly lockManager: 'lockd' | 'sanlock';
   readonly images: number;
   readonly domains: readonly LifecycleDomain[];
-  readonly faults: readonly LifecycleFault[];
 }
 
-const NODES = ['node1', 'node2'] as const;
 /** sanlock's lease directory, on the shared storage (it must be, for hosts to see each other). */
 const SANLOCK_LEASE_DIR = `${IMAGE_DIR}/sanlock`;
 /** sanlock's io_timeout here: renewal every 0.2 s, lease lost after 0.8 s, watchdog at 1 s. */
@@ -109,7 +90,6 @@ const SANLOCK_IO_TIMEOUT_US = 100_000;
 const SANLOCK_TIMING = { ioTimeoutUs: SANLOCK_IO_TIMEOUT_US };
 /** From lease loss: SIGKILL one io_timeout later, the watchdog two; plus the helper's pause. */
 const SANLOCK_KILL_BOUND_US = 3 * SANLOCK_IO_TIMEOUT_US + 50_000;
-const GRID_US = 50_000;
 const OP_KINDS: readonly LifecycleOpKind[] = [
   'start',
   'start-paused',
@@ -122,16 +102,6 @@ const OP_KINDS: readonly LifecycleOpKind[] = [
   'detach',
   'migrate',
   'failover',
-];
-const FAULT_KINDS: readonly LifecycleFaultKind[] = [
-  'lockd-crash',
-  'lockd-reexec',
-  'libvirtd-restart',
-  'conn-drop',
-  'qemu-crash',
-  'qemu-resume',
-  'storage-latency',
-  'lease-storage',
 ];
 /** Which feature switches an operation kind on (start and resume are always on). */
 const OP_FEATURE: Readonly<Record<LifecycleOpKind, string | null>> = {
@@ -157,7 +127,7 @@ const FEATURES = [
   'disk:shared',
   'disk:readonly',
   'lock:sanlock',
-  ...FAULT_KINDS.map((k) => `fault:${k}`),
+  ...lifecycleFaults.features,
 ] as const;
 
 const gridTime = (max: number) => fc.integer({ min: 0, max }).map((n) => n * GRID_US);
@@ -167,7 +137,6 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LifecycleParams> {
     const f = OP_FEATURE[k];
     return f === null || on.has(f);
   });
-  const faultKinds = FAULT_KINDS.filter((k) => on.has(`fault:${k}`));
   const lockManager = on.has('lock:sanlock')
     ? fc.constantFrom('lockd' as const, 'sanlock' as const)
     : fc.constant('lockd' as const);
@@ -194,23 +163,12 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LifecycleParams> {
         ...[...ops].sort((a, b) => a.atUs - b.atUs),
       ]),
     });
-    const fault = fc.record({
-      atUs: gridTime(20),
-      kind: faultKinds.length > 0 ? fc.constantFrom(...faultKinds) : fc.constant('lockd-reexec' as const),
-      node: fc.nat(NODES.length - 1),
-      domain: fc.nat(3),
-    });
     return fc.record({
       lockManager,
       images: fc.constant(images),
       domains: listOf(domain, { minLength: 1, maxLength: 4 }),
-      faults: faultKinds.length > 0 ? listOf(fault, { maxLength: 3 }) : fc.constant([]),
     });
   });
-}
-
-function domainName(i: number): string {
-  return `dom${i + 1}`;
 }
 
 function imageName(i: number): string {
@@ -306,57 +264,6 @@ function* runDomain(world: SimWorld, cluster: LibvirtCluster, d: LifecycleDomain
   }
 }
 
-function* runFault(world: SimWorld, cluster: LibvirtCluster, params: LifecycleParams, f: LifecycleFault): Proc<void> {
-  const node = NODES[f.node % NODES.length] as string;
-  const daemon = cluster.lockDaemons.get(node);
-  const name = domainName(f.domain % params.domains.length);
-  const qemu = () => {
-    for (const hv of cluster.hypervisors.values()) {
-      const q = hv.domain(name)?.qemu;
-      if (q) return { hv, q };
-    }
-    return null;
-  };
-  switch (f.kind) {
-    case 'lockd-crash': {
-      const p = daemon?.process();
-      if (!daemon || !p) return;
-      world.processes.crashProcess(p, 'fault');
-      daemon.restart(); // systemd socket activation brings up an empty daemon
-      return;
-    }
-    case 'lockd-reexec':
-      if (daemon) yield* daemon.reexec();
-      return;
-    case 'libvirtd-restart':
-      cluster.hypervisors.get(node)?.restartLibvirtd();
-      return;
-    case 'conn-drop': {
-      const at = qemu();
-      if (at) cluster.lockDaemons.get(at.hv.node)?.dropOwnerConnection(at.q.pid);
-      return;
-    }
-    case 'qemu-crash': {
-      const at = qemu();
-      if (at) world.processes.crashProcess(at.q.proc, 'fault');
-      return;
-    }
-    case 'qemu-resume': {
-      // A documented unsafe window (invariant 8 (b)): excused by the checkers, never a finding here.
-      const at = qemu();
-      if (at) at.hv.qemuSideResume(name);
-      return;
-    }
-    case 'storage-latency':
-      world.disk('san').slowNext(20_000, 4);
-      return;
-    case 'lease-storage':
-      // The shared storage fails writes for a while: sanlock cannot renew its delta leases.
-      world.disk('san').failNext('write', 40);
-      return;
-  }
-}
-
 export const scenario: Scenario<LifecycleParams> = {
   id: 'libvirt-domain-lifecycle',
   title: 'libvirt domain lifecycles under the lockd and sanlock lock managers',
@@ -370,12 +277,13 @@ export const scenario: Scenario<LifecycleParams> = {
   budget: { maxSteps: 300_000, maxTimeUs: 60_000_000 },
   source: import.meta.url,
   params: paramsArb,
-  faults: () => fc.constant<FaultPlan>({}),
+  faults: (on) => lifecycleFaults.arbitrary(on),
+  faultVocabulary: lifecycleFaults.vocabulary,
   size: (input: BuildInput<LifecycleParams>) => ({
     jobs: input.params.domains.length,
-    faults: input.params.faults.length,
+    faults: lifecycleFaults.vocabulary.weight(input.faults),
   }),
-  build(world, { params, mutants }): ScenarioInstance {
+  build(world, { params, faults, mutants }): ScenarioInstance {
     const sanlock = params.lockManager === 'sanlock';
     const cluster = startLibvirtCluster(world, {
       nodes: NODES,
@@ -400,7 +308,7 @@ export const scenario: Scenario<LifecycleParams> = {
     const lastUs = Math.max(
       0,
       ...params.domains.flatMap((d) => d.ops.map((o) => o.atUs)),
-      ...params.faults.map((f) => f.atUs),
+      ...(faults.faults ?? []).map((f) => ('timeUs' in f.at ? f.at.timeUs - startUs : 0)),
     );
     const endUs =
       startUs +
@@ -414,16 +322,7 @@ export const scenario: Scenario<LifecycleParams> = {
         if (world.now() < endUs) yield* world.sleep(endUs - world.now());
       });
     });
-    if (params.faults.length > 0) {
-      const faults = [...params.faults].sort((a, b) => a.atUs - b.atUs);
-      world.spawn('faults', function* () {
-        for (const f of faults) {
-          const at = f.atUs + startUs;
-          if (at > world.now()) yield* world.sleep(at - world.now());
-          yield* runFault(world, cluster, params, f);
-        }
-      });
-    }
+    lifecycleFaults.vocabulary.apply(world, faults, { cluster, domains: params.domains.length });
     return {
       checkers: libvirtCheckers({ directMode: !sanlock, sanlockKillBoundUs: SANLOCK_KILL_BOUND_US }),
     };

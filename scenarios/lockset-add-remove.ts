@@ -7,6 +7,12 @@
  * they got for a while and release in reverse order. Meanwhile adders put new instance locks
  * into the set and removers delete them.
  *
+ * Named requests are drawn as callers write them, not as the lock set wants them: names in any
+ * order, repeated, overlapping other jobs' requests, a lone name given as a string, and now and
+ * then a name that is not in the set (never was, or was removed meanwhile). Ganeti's `LockSet`
+ * de-duplicates and sorts the names and refuses an unknown one with a `LockError`, which fails
+ * the logical unit (here: the job gives up this round).
+ *
  * An adder sometimes asks to add while it still holds an instance lock of its own. Ganeti's
  * `LockSet.add` refuses that (an assertion: adding needs the set lock, which a partial owner
  * must not wait for); the adder then releases and adds the safe way. With the historical bug
@@ -30,16 +36,21 @@ import {
   LockError,
   LockManager,
 } from '../src/locking/index.js';
-import type { FaultPlan } from '../src/sim/faults.js';
 import type { Proc } from '../src/sim/ports.js';
 import type { SimWorld } from '../src/sim/world.js';
+import { FaultSpace } from './fault-space.js';
 import { listOf } from './list-arbitrary.js';
 import type { BuildInput, Scenario, ScenarioInstance } from './scenario.js';
 
 export interface LockStep {
   readonly level: 'instance' | 'node';
-  /** Indices into the level's current members, or `all`. */
+  /**
+   * Indices into the level's current members (an index past the last one names a lock that is
+   * not there), or `all`. Order and repeats are kept: the lock set must cope.
+   */
   readonly names: 'all' | readonly number[];
+  /** A single name is passed as a string, as Ganeti callers may. */
+  readonly single?: boolean;
   readonly shared: boolean;
   readonly timeoutUs: number | null;
 }
@@ -70,13 +81,27 @@ export interface LockSetParams {
   readonly adders: readonly LockAdder[];
 }
 
+/**
+ * No faults: the lock manager is memory of one process, and a crash of that process ends every
+ * lock with it (what that does to jobs is the job queue scenarios' business). The empty space
+ * still gives the vocabulary replay files and scenario files are checked against.
+ */
+const FAULTS = new FaultSpace<unknown>([], { at: fc.constant({ step: 0 }), maxFaults: 0 });
+
 const FEATURES = ['job:named', 'job:all', 'job:shared', 'job:timeout', 'job:priority', 'adder', 'remover'] as const;
 
 const GRID_US = 100;
 const gridTime = (max: number) => fc.integer({ min: 0, max }).map((n) => n * GRID_US);
 
 function stepArb(on: ReadonlySet<string>, level: 'instance' | 'node', members: number): fc.Arbitrary<LockStep> {
-  const named = fc.uniqueArray(fc.nat(members - 1), { minLength: 1, maxLength: Math.min(3, members) });
+  // A member first (what shrinking goes back to); an unknown name (index `members`) now and then,
+  // rarely: a request naming one fails at once and contends for nothing.
+  const name = fc.oneof(
+    { withCrossShrink: true },
+    { weight: 24, arbitrary: fc.nat(members - 1) },
+    { weight: 1, arbitrary: fc.constant(members) },
+  );
+  const named = fc.array(name, { minLength: 1, maxLength: 3 });
   const names: fc.Arbitrary<'all' | readonly number[]> =
     on.has('job:all') && on.has('job:named')
       ? fc.oneof(fc.constant('all' as const), named)
@@ -86,6 +111,7 @@ function stepArb(on: ReadonlySet<string>, level: 'instance' | 'node', members: n
   return fc.record({
     level: fc.constant(level),
     names,
+    single: fc.boolean(),
     shared: on.has('job:shared') ? fc.boolean() : fc.constant(false),
     timeoutUs: on.has('job:timeout')
       ? fc.option(gridTime(20), { freq: 3 }).map((t) => (t === null ? null : t + GRID_US))
@@ -136,11 +162,12 @@ function paramsArb(on: ReadonlySet<string>): fc.Arbitrary<LockSetParams> {
 
 const LEVEL_OF: Record<LockStep['level'], Level> = { instance: LEVEL_INSTANCE, node: LEVEL_NODE };
 
-function resolveNames(lm: LockManager, step: LockStep): typeof ALL_SET | string[] {
+/** The request as the caller writes it: members by index, unknown names past them, repeats kept. */
+function resolveNames(lm: LockManager, step: LockStep): typeof ALL_SET | string | string[] {
   if (step.names === 'all') return ALL_SET;
   const members = [...lm.names(LEVEL_OF[step.level])].sort();
-  if (members.length === 0) return [];
-  return [...new Set(step.names.map((i) => members[i % members.length] as string))];
+  const names = step.names.map((i) => members[i] ?? `ghost-${step.level}${i}`);
+  return step.single && names.length === 1 ? (names[0] as string) : names;
 }
 
 /** Releases every level the calling thread owns, highest level first, the BGL last. */
@@ -218,12 +245,13 @@ export const scenario: Scenario<LockSetParams> = {
   budget: { maxSteps: 50_000, maxTimeUs: 60_000_000 },
   source: import.meta.url,
   params: paramsArb,
-  faults: () => fc.constant<FaultPlan>({}),
+  faults: (on) => FAULTS.arbitrary(on),
+  faultVocabulary: FAULTS.vocabulary,
   size: (input: BuildInput<LockSetParams>) => ({
     jobs: input.params.jobs.length + input.params.adders.length,
-    faults: 0,
+    faults: FAULTS.vocabulary.weight(input.faults),
   }),
-  build(world, { params, mutants }): ScenarioInstance {
+  build(world, { params, faults, mutants }): ScenarioInstance {
     const lm = LockManager.create(
       world,
       { nodes: params.nodes, nodeGroups: [], instances: params.instances, networks: [] },
@@ -235,6 +263,7 @@ export const scenario: Scenario<LockSetParams> = {
     params.adders.forEach((a, i) => {
       world.spawn(`adder${i + 1}`, () => runAdder(world, lm, a, i));
     });
+    FAULTS.vocabulary.apply(world, faults, undefined);
     return {
       waitFor: () => lm.monitor.waitForGraph(),
       lockMonitor: () => lm.monitor.render(),

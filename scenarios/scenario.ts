@@ -51,6 +51,15 @@ export interface CounterexampleSize {
   readonly faults: number;
 }
 
+/** A feature that reaches a Ganeti hazard (see `Scenario.hazardFeatures`). */
+export interface HazardFeature {
+  readonly feature: string;
+  /** The hazard's stable id, e.g. `dependency-cycle`. */
+  readonly hazard: string;
+  /** Where Ganeti does this: file and function, or the spec section. */
+  readonly reference: string;
+}
+
 export interface Scenario<P = unknown> {
   /** Stable identifier used on the command line and in replay files. */
   readonly id: string;
@@ -65,6 +74,14 @@ export interface Scenario<P = unknown> {
    * `job:migrate`, `fault:crash`). Arbitraries receive the enabled subset.
    */
   readonly features: readonly string[];
+  /**
+   * Features that reach a hazard of Ganeti's own design: behaviour faithful to Ganeti 2.10 that
+   * the checkers flag (a dependency cycle that never finishes, a failover onto a stale replica
+   * that hands out job ids again). The arbitraries honour them like any feature, but they are not
+   * in `features`, so no search draws them until hazards are findings of their own kind; a
+   * scenario file can add them to its `features`.
+   */
+  readonly hazardFeatures?: readonly HazardFeature[];
   readonly budget: Budget;
   /**
    * PCT depths the search draws from for this scenario (default 1-3). Bugs that need a

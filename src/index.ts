@@ -25,6 +25,7 @@ export { type ListConstraints, listOf } from '../scenarios/list-arbitrary.js';
 export type {
   BuildInput,
   CheckContext,
+  HazardFeature,
   Checker,
   CounterexampleSize,
   ModelCoverage,
@@ -62,6 +63,7 @@ export {
   DiskError,
   type DiskErrorCode,
   describeOutcome,
+  arg,
   type FaultCatalogue,
   type FaultPlan,
   type FaultRates,
@@ -72,6 +74,7 @@ export {
   formatTime,
   isFinding,
   KERNEL_FAULTS,
+  kernelVerbs,
   type Net,
   type Outcome,
   type OutcomeKind,

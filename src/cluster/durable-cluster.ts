@@ -71,6 +71,11 @@ export class DurableCluster {
     return this.master;
   }
 
+  /** Every node of the cluster, the initial master first. */
+  get nodes(): readonly string[] {
+    return this.opts.nodes;
+  }
+
   layout(): QueueClusterLayout {
     return { masterNode: this.master, masterCandidates: this.candidates };
   }

@@ -7,8 +7,10 @@
  * A call that fails or times out is not acknowledged: the client cannot tell whether a timed-out
  * submission created its job, exactly the uncertainty a real client has.
  *
+ * Several clients may run at once (concurrent submitters), each its own process.
+ *
  * Trace: `client.ack job/<id>` for every id the client received, `client.submit-failed
- * <submission> <message>`, `client.final job/<id> <status>`, `client.done <pending count>`.
+ * <submission> <message>`, `client.final job/<id> <status>`, `client.done <name> <pending count>`.
  */
 import { JOBS_FINALIZED, type JobStatus } from '../jqueue/constants.js';
 import type { SubmitJobResult } from '../jqueue/op-executor.js';
@@ -36,6 +38,8 @@ export interface ClientWorkload {
 }
 
 export interface LuxiClientOptions {
+  /** The client's name in its trace records (`client.done <name>`); default `client`. */
+  readonly name?: string;
   readonly runtime: Runtime;
   readonly net: Net;
   /** The master node now (the master IP follows the master). */
@@ -71,7 +75,7 @@ class LuxiClient {
       yield* rt.sleep(interval);
       yield* this.poll();
     }
-    rt.emit('client.done', 'client', this.pending.length);
+    rt.emit('client.done', this.opts.name ?? 'client', this.pending.length);
   }
 
   private *call<T>(method: string, payload: unknown): Proc<{ ok: true; value: T } | { ok: false; message: string }> {

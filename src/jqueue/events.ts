@@ -14,6 +14,10 @@ declare module '../sim/ports.js' {
   interface TraceEvents {
     // Jobs and opcodes (`queued-job.ts`). `from` is null when the job is created or loaded.
     'job.status': [from: JobStatus | null, to: JobStatus];
+    // Watches of a job's changes (`job-changes.ts`), subject `job/<id>`, with the job's change
+    // version: a watch is armed, and its wait ends by a change or by its timeout.
+    'jqueue.watch-armed': [version: number];
+    'jqueue.watch-woken': [by: 'change' | 'timeout', version: number];
     'opcode.status': [from: OpStatus | null, to: OpStatus];
     'job.log': [serial: number, logType: string];
 

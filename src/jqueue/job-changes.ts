@@ -13,6 +13,11 @@
  * lazily and its first wait returns at once (so a change made before the watch existed is seen
  * by the re-check); every later check first sleeps 0.1 s to batch bursts of changes. Canceling
  * and finalized jobs count as changed at once.
+ *
+ * Trace (what a lost-wake-up check reads, beside the queue's `jqueue.write` of every change):
+ * `jqueue.watch-armed job/<id> <version>` when a watch is set up, and `jqueue.watch-woken
+ * job/<id> change|timeout <version>` when one of its waits ends; the version counts the job's
+ * writes.
  */
 import type { Condition, Proc, Runtime } from '../sim/ports.js';
 import {
@@ -95,6 +100,11 @@ export class JobChangeNotifier {
     return this.watchCount;
   }
 
+  /** @internal Traces the end of a wait of a watch (see the module header). */
+  traceWoken(jobId: number, changed: boolean): void {
+    this.rt.emit('jqueue.watch-woken', `job/${jobId}`, changed ? 'change' : 'timeout', this.version(jobId));
+  }
+
   /** Sets up a watch (`_JobFileChangesWaiter`); throws `InotifyError` beyond `maxWatches`. */
   watch(jobId: number): JobFileChangesWaiter {
     if (this.watchCount >= (this.opts.maxWatches ?? Number.POSITIVE_INFINITY)) {
@@ -107,6 +117,7 @@ export class JobChangeNotifier {
       this.conditions.set(jobId, entry);
     }
     entry.watches++;
+    this.rt.emit('jqueue.watch-armed', `job/${jobId}`, this.version(jobId));
     return new JobFileChangesWaiter(this, jobId, entry.cond);
   }
 
@@ -138,6 +149,7 @@ export class JobFileChangesWaiter {
     const v = this.notifier.version(this.jobId);
     const changed = v !== this.seen;
     this.seen = v;
+    this.notifier.traceWoken(this.jobId, changed);
     return changed;
   }
 

@@ -115,6 +115,8 @@ declare module './ports.js' {
     'fault.tear': [disk: string, keptChars: number, writtenChars: number];
     /** Subject: the call; a message lost by the loss rate. */
     'fault.loss': [call: number, direction: RpcDirection];
+    /** Subject: the call; its message in `direction` is held back `extraUs` beyond its latency. */
+    'fault.delay': [call: number, direction: RpcDirection, extraUs: number];
     /** Subject `plan`; the plan's rates as JSON. */
     'fault.rates': [rates: string];
     /** Subject `world`: the fault phase is over (`SimWorld.calm`). */

@@ -48,6 +48,12 @@ export interface FaultRates {
   readonly tornWriteOnCrash?: Rate;
   /** Per network message between two nodes (request or reply): lost. */
   readonly rpcLoss?: Rate;
+  /** Per network message between two nodes that is not lost: delayed by a spike (reordered). */
+  readonly rpcDelay?: Rate;
+  /** Smallest message delay spike, µs (default 10 000: longer than a durable local write). */
+  readonly rpcDelayUsMin?: number;
+  /** Largest message delay spike, µs (default 200 000). */
+  readonly rpcDelayUsMax?: number;
 }
 
 export interface FaultPlan {

@@ -7,7 +7,8 @@
  *   a virtual time, or the step after the nth trace event of a kind) and the verb's arguments.
  * - `rates`: probabilistic faults with integer rates (per mille or `{ num, den }`), drawn from the
  *   run's `faults` random stream: EIO per write/fsync, latency spikes per disk operation, torn
- *   writes per crash, loss per network message. A zero or absent rate draws nothing.
+ *   writes per crash, loss and delay (reordering) per network message. A zero or absent rate
+ *   draws nothing.
  *
  * A `FaultVocabulary` is the kernel's verbs (`kernel-faults.ts`) plus the verbs a scenario
  * registers; it validates a plan against them, delivers each fault at its time through its verb,
@@ -16,8 +17,8 @@
  *
  * Trace: every explicit fault emits `fault.<kind>` with its verb's subject when it strikes
  * (followed by `skipped` and a reason when it did nothing, e.g. after the liveness phase began);
- * the effects of armed and probabilistic faults emit `fault.eio`, `fault.slow`, `fault.tear` and
- * `fault.loss` where they strike; `fault.rates` records the rates.
+ * the effects of armed and probabilistic faults emit `fault.eio`, `fault.slow`, `fault.tear`,
+ * `fault.loss` and `fault.delay` where they strike; `fault.rates` records the rates.
  */
 import { z } from 'zod';
 import type { DiskFaultRates } from './disk.js';
@@ -30,6 +31,7 @@ import {
   type PlannedFault,
 } from './fault-verb.js';
 import { KERNEL_FAULT_VERBS } from './kernel-faults.js';
+import { DEFAULT_DELAY_SPIKE } from './net.js';
 import { firstProblem } from './schema.js';
 import type { SimWorld } from './world.js';
 
@@ -43,7 +45,7 @@ export type {
   PlannedFault,
 } from './fault-verb.js';
 export { arg, faultTimeSchemas } from './fault-verb.js';
-export { KERNEL_FAULT_VERBS } from './kernel-faults.js';
+export { KERNEL_FAULT_VERBS, kernelVerbs } from './kernel-faults.js';
 
 /** A malformed fault plan; `field` is the path of the bad field, e.g. `faults[2].at.step`. */
 export class FaultPlanError extends Error {
@@ -74,16 +76,37 @@ const ratesSchema: z.ZodType<FaultRates> = z
     diskLatencySpikeUsMax: z.number().int().nonnegative().optional(),
     tornWriteOnCrash: rate.optional(),
     rpcLoss: rate.optional(),
+    rpcDelay: rate.optional(),
+    rpcDelayUsMin: z.number().int().nonnegative().optional(),
+    rpcDelayUsMax: z.number().int().nonnegative().optional(),
   })
   .refine((r) => (r.diskLatencySpikeUsMax ?? 200_000) >= (r.diskLatencySpikeUsMin ?? 10_000), {
     path: ['diskLatencySpikeUsMax'],
     message: 'Must be at least diskLatencySpikeUsMin',
+  })
+  .refine((r) => (r.rpcDelayUsMax ?? DEFAULT_DELAY_SPIKE.maxUs) >= (r.rpcDelayUsMin ?? DEFAULT_DELAY_SPIKE.minUs), {
+    path: ['rpcDelayUsMax'],
+    message: 'Must be at least rpcDelayUsMin',
   });
 
 const planShape = z.strictObject({
   faults: z.array(z.record(z.string(), z.unknown())).optional(),
   rates: ratesSchema.optional(),
 });
+
+/** The rates proper (the spike ranges beside them are not faults of their own). */
+const RATE_KEYS = [
+  'diskEioWrite',
+  'diskEioFsync',
+  'diskLatencySpike',
+  'tornWriteOnCrash',
+  'rpcLoss',
+  'rpcDelay',
+] as const;
+
+function isSet(rate: FaultRates[(typeof RATE_KEYS)[number]]): boolean {
+  return rate !== undefined && (typeof rate === 'number' ? rate > 0 : rate.num > 0);
+}
 
 function check<T>(schema: z.ZodType<T>, value: unknown, base: string): T {
   const r = schema.safeParse(value);
@@ -116,20 +139,31 @@ export interface FaultCatalogue {
   validate(plan: unknown): FaultPlan;
   /** One line for people. */
   describe(fault: PlannedFault): string;
-  /** A plan's weight in a counterexample's size: its faults' weights, plus one per rate set. */
+  /** A plan's weight in a counterexample's size: its faults' weights, plus one per non-zero rate. */
   weight(plan: FaultPlan): number;
 }
 
 /**
  * The kernel's fault verbs plus a scenario's own, whose injectors receive the scenario's
- * context `C` (what its `build` made). A kind may be registered once.
+ * context `C` (what its `build` made). A kind may be registered once; a scenario may list one
+ * of the kernel's verbs among its own (to draw it, see `scenarios/fault-space.ts`) as long as it
+ * is that very verb (same argument schema and injector), not another one under its name.
  */
 export class FaultVocabulary<C = unknown> implements FaultCatalogue {
   private readonly verbs = new Map<string, AnyFaultVerb<C>>();
 
   constructor(own: readonly AnyFaultVerb<C>[] = []) {
-    for (const v of [...(KERNEL_FAULT_VERBS as readonly AnyFaultVerb<C>[]), ...own]) {
-      if (this.verbs.has(v.kind)) throw new Error(`fault vocabulary: the verb "${v.kind}" is registered twice`);
+    for (const v of KERNEL_FAULT_VERBS as readonly AnyFaultVerb<C>[]) this.verbs.set(v.kind, v);
+    const kernel = new Map(this.verbs);
+    const seen = new Set<string>();
+    for (const v of own) {
+      const k = kernel.get(v.kind);
+      const sameAsKernel = k !== undefined && k.inject === v.inject && k.args === v.args;
+      if (seen.has(v.kind) || (k !== undefined && !sameAsKernel)) {
+        throw new Error(`fault vocabulary: the verb "${v.kind}" is registered twice`);
+      }
+      seen.add(v.kind);
+      // The kernel's verb as the scenario lists it (its weight, say), in the kernel's place.
       this.verbs.set(v.kind, v);
     }
   }
@@ -175,7 +209,7 @@ export class FaultVocabulary<C = unknown> implements FaultCatalogue {
   weight(plan: FaultPlan): number {
     let w = 0;
     for (const f of plan.faults ?? []) w += this.verbs.get(f.kind)?.weight ?? 1;
-    for (const v of Object.values(plan.rates ?? {})) if (v !== undefined && v !== 0) w++;
+    for (const key of RATE_KEYS) if (isSet(plan.rates?.[key])) w++;
     return w;
   }
 
@@ -248,6 +282,7 @@ function applyRates(world: SimWorld, rates: FaultRates): void {
   };
   world.setDiskFaultRates(disk);
   world.net.setLossRate(rates.rpcLoss ?? 0);
+  world.net.setDelayRate(rates.rpcDelay ?? 0, { minUs: rates.rpcDelayUsMin, maxUs: rates.rpcDelayUsMax });
   world.kernel.emit('fault.rates', 'plan', JSON.stringify(rates));
 }
 

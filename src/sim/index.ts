@@ -45,6 +45,7 @@ export {
   FaultVocabulary,
   KERNEL_FAULT_VERBS,
   KERNEL_FAULTS,
+  kernelVerbs,
   type PlannedFault,
   validateFaultPlan,
 } from './faults.js';

@@ -108,6 +108,28 @@ const heal: FaultVerb<z.infer<typeof healArgs>> = {
   },
 };
 
+const delayArgs = z
+  .strictObject({
+    from: arg.name(),
+    to: arg.name(),
+    extraUs: arg.count(),
+    count: arg.count(),
+    oneWay: z.boolean().optional(),
+  })
+  .refine((d) => d.from !== d.to, { path: ['to'], message: 'Must differ from from (loopback is never delayed)' });
+const delayMessages: FaultVerb<z.infer<typeof delayArgs>> = {
+  kind: 'delay-messages',
+  args: delayArgs,
+  subject: (a) => `${a.from}${a.oneWay ? '->' : '<->'}${a.to}`,
+  describe: (a) =>
+    `delay the next ${a.count} messages ${a.oneWay ? `from ${a.from} to ${a.to}` : `between ${a.from} and ${a.to}`} ` +
+    `by ${a.extraUs} µs`,
+  inject(a, _ctx, world) {
+    world.net.delayNext(a.from, a.to, a.extraUs, a.count, { oneWay: a.oneWay });
+    return undefined;
+  },
+};
+
 const diskErrorArgs = z.strictObject({ disk: arg.name(), op: z.enum(['write', 'fsync']), count: arg.count() });
 const diskError: FaultVerb<z.infer<typeof diskErrorArgs>> = {
   kind: 'disk-error',
@@ -148,8 +170,11 @@ const tornWrite: FaultVerb<z.infer<typeof tornWriteArgs>> = {
   },
 };
 
-/** The kernel's verbs, in the order `gnt-sim` documents them. */
-export const KERNEL_FAULT_VERBS: readonly AnyFaultVerb[] = [
+/**
+ * The kernel's verbs by name, typed, for scenarios that draw them (`defineFault({
+ * ...kernelVerbs.delayMessages, feature, generate })` in `scenarios/fault-space.ts`).
+ */
+export const kernelVerbs = {
   crashProcess,
   restartProcess,
   signal,
@@ -157,7 +182,11 @@ export const KERNEL_FAULT_VERBS: readonly AnyFaultVerb[] = [
   restartNode,
   partition,
   heal,
+  delayMessages,
   diskError,
   diskLatency,
   tornWrite,
-];
+} as const;
+
+/** The kernel's verbs, in the order `gnt-sim` documents them. */
+export const KERNEL_FAULT_VERBS: readonly AnyFaultVerb[] = Object.values(kernelVerbs);

@@ -11,8 +11,12 @@
  * Fault model. A message is dropped when its direction is partitioned at send *or* at arrival
  * time (a partition also kills messages in flight), when the `rpcLoss` rate (drawn from the
  * `faults` stream) says so, or, for a request, when no live process serves the service on the
- * target node. A message between two processes of the same node is loopback: never partitioned,
- * never lost. Whatever was dropped, the caller sees `timeout` exactly `timeoutUs` after the call,
+ * target node. A message that is not dropped may be delayed on top of its latency: by an armed
+ * delay (`delayNext`, the `delay-messages` fault) or by the `rpcDelay` rate, whose spikes (drawn
+ * from the `faults` stream, 10 to 200 ms by default) outlast a durable local disk write (about
+ * 4 ms), so a reply can arrive after the sender's next write and a later message can overtake
+ * an earlier one: requests and replies are reordered. A message between two processes of the
+ * same node is loopback: never partitioned, lost or delayed (a local socket). Whatever was dropped, the caller sees `timeout` exactly `timeoutUs` after the call,
  * as an HTTP RPC with a deadline would look to Ganeti's RPC layer; a refused connection (server
  * down on a live node) is deliberately not told apart, because the port's contract says so and it
  * keeps "the server is down" and "the network is down" indistinguishable to the caller, which is
@@ -27,8 +31,9 @@
  * for work that was done.
  *
  * Trace: `rpc.call`, `rpc.deliver`, `rpc.reply`, `rpc.drop` (with the direction and the reason:
- * `partition`, `loss`, `no-service`, `late`), `rpc.timeout`, `net.partition`, `net.heal`, and
- * `fault.loss` for every drawn loss. Subjects are `caller-label->node/service`; the first
+ * `partition`, `loss`, `no-service`, `late`), `rpc.timeout`, `net.partition`, `net.heal`,
+ * `fault.loss` for every drawn loss and `fault.delay <call id> <direction> <extra µs>` for every
+ * delayed message. Subjects are `caller-label->node/service`; the first
  * field is the call id.
  */
 import type { RpcDirection as Direction, RpcDropReason as DropReason } from './events.js';
@@ -47,6 +52,24 @@ export interface NetOptions {
 }
 
 export const DEFAULT_NET_OPTIONS: NetOptions = { latencyUsMin: 200, latencyUsMax: 2_000, loopbackUs: 20 };
+
+/** Extra one-way delay of a message the `rpcDelay` rate hits, µs. */
+export interface DelaySpike {
+  /** Smallest extra delay (default 10 000: longer than a durable local write). */
+  readonly minUs?: number;
+  /** Largest extra delay (default 200 000). */
+  readonly maxUs?: number;
+}
+
+export const DEFAULT_DELAY_SPIKE = { minUs: 10_000, maxUs: 200_000 } as const;
+
+/** Delays armed for the next messages from one node to another. */
+interface ArmedDelay {
+  readonly from: string;
+  readonly to: string;
+  readonly extraUs: number;
+  count: number;
+}
 
 interface Service {
   readonly proc: ProcessRef;
@@ -73,6 +96,9 @@ export class SimNet implements Net {
   /** Blocked directions, as `from\0to` keys. */
   private readonly blocked = new Set<string>();
   private lossRate: Ratio = toRatio(undefined);
+  private delayRate: Ratio = toRatio(undefined);
+  private delaySpike: { minUs: number; maxUs: number } = { ...DEFAULT_DELAY_SPIKE };
+  private readonly armedDelays: ArmedDelay[] = [];
   private nextCallId = 1;
 
   constructor(
@@ -170,6 +196,40 @@ export class SimNet implements Net {
     this.lossRate = toRatio(rate);
   }
 
+  /**
+   * Sets the chance that a message between two nodes is delayed by a spike drawn from
+   * `spike` (on top of its latency), and the spike's range.
+   */
+  setDelayRate(rate: Rate, spike: DelaySpike = {}): void {
+    const minUs = spike.minUs ?? DEFAULT_DELAY_SPIKE.minUs;
+    const maxUs = spike.maxUs ?? DEFAULT_DELAY_SPIKE.maxUs;
+    if (!Number.isInteger(minUs) || minUs < 0 || !Number.isInteger(maxUs) || maxUs < minUs) {
+      throw new RangeError(`setDelayRate: need integers 0 <= minUs <= maxUs, got ${minUs}..${maxUs}`);
+    }
+    this.delayRate = toRatio(rate);
+    this.delaySpike = { minUs, maxUs };
+  }
+
+  /**
+   * Delays the next `count` messages from `from` to `to` (and from `to` to `from` unless
+   * `oneWay`) by `extraUs` each, on top of their latency. Messages sent meanwhile in the same
+   * direction without a delay overtake them.
+   */
+  delayNext(from: string, to: string, extraUs: number, count: number, opts: { oneWay?: boolean } = {}): void {
+    if (from === to) throw new RangeError(`delayNext: loopback messages are never delayed (${from})`);
+    if (!Number.isInteger(extraUs) || extraUs < 0) throw new RangeError(`delayNext: extraUs must be >= 0`);
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`delayNext: count must be >= 0`);
+    if (count === 0) return;
+    this.armedDelays.push({ from, to, extraUs, count });
+    if (!opts.oneWay) this.armedDelays.push({ from: to, to: from, extraUs, count });
+  }
+
+  /** Forgets armed delays and stops drawing delays (the end of a fault phase). */
+  disarmDelays(): void {
+    this.armedDelays.length = 0;
+    this.delayRate = toRatio(undefined);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Internals
 
@@ -188,10 +248,26 @@ export class SimNet implements Net {
     const latency = loopback
       ? this.options.loopbackUs
       : this.kernel.rng('net').between(this.options.latencyUsMin, this.options.latencyUsMax);
-    this.kernel.atTime(this.kernel.now() + latency, () => {
+    const extra = loopback ? 0 : this.extraDelay(from, to);
+    if (extra > 0) this.kernel.emit('fault.delay', call.subject, call.id, dir, extra);
+    this.kernel.atTime(this.kernel.now() + latency + extra, () => {
       if (this.isPartitioned(from, to)) this.drop(call, dir, 'partition');
       else arrive();
     });
+  }
+
+  /** The armed delay of the direction (first armed first), plus a drawn spike. */
+  private extraDelay(from: string, to: string): number {
+    let extra = 0;
+    const armed = this.armedDelays.findIndex((d) => d.from === from && d.to === to);
+    if (armed >= 0) {
+      const d = this.armedDelays[armed] as ArmedDelay;
+      extra += d.extraUs;
+      if (--d.count === 0) this.armedDelays.splice(armed, 1);
+    }
+    const faults = this.kernel.rng('faults');
+    if (draw(faults, this.delayRate)) extra += faults.between(this.delaySpike.minUs, this.delaySpike.maxUs);
+    return extra;
   }
 
   private deliver(call: PendingCall, request: unknown): void {

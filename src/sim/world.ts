@@ -222,7 +222,7 @@ export class SimWorld implements World {
 
   /**
    * Ends a fault phase (the start of a liveness phase): probabilistic faults stop, armed disk
-   * faults are disarmed and the network is healed. Crashed nodes stay down; `downNodes()` lists
+   * faults and message delays are disarmed and the network is healed. Crashed nodes stay down; `downNodes()` lists
    * them for the scenario to restart.
    */
   calm(): void {
@@ -231,6 +231,7 @@ export class SimWorld implements World {
     this.setDiskFaultRates({});
     for (const disk of this.disks()) disk.disarm();
     this.net.setLossRate(0);
+    this.net.disarmDelays();
     this.net.heal();
   }
 

@@ -6,24 +6,30 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DurabilityFault, QueueDurabilityParams } from '../../scenarios/queue-durability.js';
+import type { QueueDurabilityParams } from '../../scenarios/queue-durability.js';
 import { describeFinding } from '../../src/check/describe.js';
 import type { ClientSubmission } from '../../src/cluster/luxi-client.js';
 import { type MutantName, MutantSet } from '../../src/mutants/registry.js';
-import { runDurability } from '../unit/cluster/queue-support.js';
+import type { PlannedFault } from '../../src/sim/faults.js';
+import { afterStart, runDurability } from '../unit/cluster/queue-support.js';
 
-function params(submissions: readonly ClientSubmission[], faults: readonly DurabilityFault[]): QueueDurabilityParams {
-  return { workers: 1, failover: false, rpcLossPerMille: 0, faults, workload: { archive: false, submissions } };
+interface World {
+  readonly params: QueueDurabilityParams;
+  readonly faults: readonly PlannedFault[];
 }
 
-/** The property: a durability run with these parameters ends with no finding. */
-function holds(p: QueueDurabilityParams, mutants: MutantSet): void {
-  const run = runDurability({ params: p, mutants, genericCheckers: false });
+function params(submissions: readonly ClientSubmission[], faults: readonly PlannedFault[]): World {
+  return { params: { workers: 1, failover: false, clients: [{ archive: false, submissions }] }, faults };
+}
+
+/** The property: a durability run with these parameters and faults ends with no finding. */
+function holds(w: World, mutants: MutantSet): void {
+  const run = runDurability({ params: w.params, faults: { faults: w.faults }, mutants, genericCheckers: false });
   if (run.finding) throw new Error(describeFinding(run.finding));
 }
 
 /** Checks the property without and with the mutant; returns the mutant's counterexample message. */
-function verdicts(name: MutantName, arb: fc.Arbitrary<QueueDurabilityParams>, numRuns: number) {
+function verdicts(name: MutantName, arb: fc.Arbitrary<World>, numRuns: number) {
   const opts = { numRuns, seed: 20261129 };
   const clean = fc.check(
     fc.property(arb, (p) => holds(p, MutantSet.none)),
@@ -40,7 +46,7 @@ function verdicts(name: MutantName, arb: fc.Arbitrary<QueueDurabilityParams>, nu
 /** A master daemon crash at a generated time within the first six seconds. */
 const crashAt = fc
   .integer({ min: 0, max: 24 })
-  .map((n): DurabilityFault => ({ kind: 'crash-masterd', atUs: n * 250_000 }));
+  .map((n): PlannedFault => ({ kind: 'crash-masterd', at: afterStart(n * 250_000) }));
 
 describe('durability mutants: each breaks a property that holds without it', () => {
   it('running-not-persisted: an opcode never runs twice across a master crash (CRASH, Ganeti 271daef86)', () => {

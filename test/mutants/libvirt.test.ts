@@ -26,10 +26,11 @@ function verdicts(name: MutantName, sc: Scenario<unknown>, features: readonly st
   const prop = (mutants: MutantSet) =>
     fc.property(
       sc.params(new Set(features)),
+      sc.faults(new Set(features)),
       fc.integer({ min: 0, max: 2 ** 31 - 1 }),
       scheduleArbitrary({ kind: 'pct' }),
-      (params, seed, schedule) => {
-        const r = executeRun(sc, { seed, params, faults: {}, schedule }, { mutants, trace: 'hash' });
+      (params, faults, seed, schedule) => {
+        const r = executeRun(sc, { seed, params, faults, schedule }, { mutants, trace: 'hash' });
         if (r.finding) throw new Error(`${r.finding.property}: ${r.finding.message}`);
       },
     );

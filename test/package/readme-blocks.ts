@@ -3,12 +3,22 @@ import { readFileSync } from 'node:fs';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-/** The fenced blocks (optionally only those of one language) of the `## ` section titled `title`. */
+/**
+ * The fenced blocks (optionally only those of one language) of the `## ` or `### ` section titled
+ * `title`, up to the next heading of either level (a section's subsections are their own).
+ */
 export function readmeBlocks(title: string, lang?: string): string[] {
-  const start = readme.indexOf(`\n## ${title}\n`);
+  const heading = /\n(##|###) (.*)\n/g;
+  let start = -1;
+  for (let m = heading.exec(readme); m; m = heading.exec(readme)) {
+    if (m[2] === title) {
+      start = m.index;
+      break;
+    }
+  }
   if (start === -1) throw new Error(`README.md has no section "## ${title}"`);
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end === -1 ? undefined : end);
+  const end = readme.slice(start + 1).search(/\n###? /) + start + 1;
+  const section = readme.slice(start, end === start ? undefined : end);
   const blocks: string[] = [];
   for (const m of section.matchAll(/\n```(\w*)\n([\s\S]*?)\n```/g)) {
     if (lang === undefined || m[1] === lang) blocks.push(`${m[2]}\n`);

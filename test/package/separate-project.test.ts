@@ -46,6 +46,8 @@ function argv(line: string): string[] {
 const scenarioFile = readmeBlock('Writing a scenario', 'ts');
 const testFile = readmeBlock('Searching inside a vitest suite', 'ts');
 const kernelExample = readmeBlock('The kernel in one example', 'ts');
+const faultFile = readmeBlock('Adding a fault', 'ts');
+const [faultExample = ''] = readmeBlocks('Adding a fault', '');
 const [searchExample = ''] = readmeBlocks('Writing a scenario', '');
 const [failureExample = ''] = readmeBlocks('Searching inside a vitest suite', '');
 /** The README's scenario with its lock order taken out: two transfers can deadlock. */
@@ -84,6 +86,7 @@ beforeAll(() => {
   writeFileSync(join(app, 'my-scenario.ts'), scenarioFile);
   writeFileSync(join(app, 'my-scenario.test.ts'), testFile);
   writeFileSync(join(app, 'kernel-example.ts'), kernelExample);
+  writeFileSync(join(app, 'my-faults.mts'), faultFile);
   writeFileSync(join(buggy, 'my-scenario.ts'), buggyScenarioFile);
   writeFileSync(join(buggy, 'my-scenario.test.ts'), testFile);
 }, 180_000);
@@ -171,9 +174,34 @@ describe('a separate project with gnt-sim installed from its tarball', () => {
       'my-scenario.ts',
       'my-scenario.test.ts',
       'kernel-example.ts',
+      'my-faults.mts',
     ]);
     expect(r.stdout).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  it("runs the README's command on its fault-adding scenario file, which draws, applies and describes the new fault", () => {
+    const [command = '', header = '', verdict = ''] = faultExample.trim().split('\n');
+    expect(command).toBe('$ npx gnt-sim search stalled-writer --scenario-file my-faults.mts --runs 50 | head -2');
+    const r = run(app, 'sh', ['-c', command.replace(/^\$ /, '')]);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(header);
+    expect(verdict).toMatch(/^no finding in 50 runs \(/);
+    expect(lines[1]).toMatch(/^no finding in 50 runs \(/);
+    // The one registration gives the scenario its swarm feature and the fault its description.
+    writeFileSync(
+      join(app, 'inspect-faults.mts'),
+      "import { scenarios } from './my-faults.mts';\n" +
+        'const [s] = scenarios;\n' +
+        "const fault = { kind: 'stall-disk', at: { timeUs: 0 }, extraUs: 50_000 };\n" +
+        'console.log(JSON.stringify([s.features, s.faultVocabulary.describe(fault)]));\n',
+    );
+    const inspected = run(app, process.execPath, ['--import', 'tsx', 'inspect-faults.mts']);
+    expect(inspected.stderr).toBe('');
+    expect(JSON.parse(inspected.stdout)).toEqual([
+      ['fault:stall-disk'],
+      "stall the next write of node1's disk by 50000 µs",
+    ]);
   });
 
   it('loads a .mjs scenario file without tsx, and registers tsx for a .mts one', () => {

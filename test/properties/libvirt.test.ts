@@ -31,10 +31,11 @@ function holds(checkers: () => Checker[], features: readonly string[], numRuns: 
   fc.assert(
     fc.property(
       sc.params(new Set(features)),
+      sc.faults(new Set(features)),
       fc.integer({ min: 0, max: 2 ** 31 - 1 }),
       scheduleArbitrary({ kind: 'pct' }),
-      (params, seed, schedule) => {
-        const r = executeRun(sc, { seed, params, faults: {}, schedule }, { mutants: MutantSet.none, trace: 'hash' });
+      (params, faults, seed, schedule) => {
+        const r = executeRun(sc, { seed, params, faults, schedule }, { mutants: MutantSet.none, trace: 'hash' });
         if (r.finding) throw new Error(`${r.finding.property}: ${r.finding.message}`);
         expect(['completed', 'quiescent']).toContain(r.result.outcome.kind);
       },

@@ -3,31 +3,23 @@
  * policy on disk errors, node daemons restarted by the watcher.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type DurabilityFault,
-  type QueueDurabilityParams,
-  scenario as queueDurability,
-} from '../../../scenarios/queue-durability.js';
+import { type QueueDurabilityParams, scenario as queueDurability } from '../../../scenarios/queue-durability.js';
 import { describeFinding } from '../../../src/check/describe.js';
 import type { ClientSubmission } from '../../../src/cluster/luxi-client.js';
 import { executeRun } from '../../../src/explore/run.js';
 import { MutantSet } from '../../../src/mutants/registry.js';
-import { eventsOf } from '../../../src/sim/events.js';
-import type { FaultPlan } from '../../../src/sim/faults.js';
-import { events, runDurability, subjects } from './queue-support.js';
+import { eventsOf, faultStrikesOf } from '../../../src/sim/events.js';
+import type { FaultPlan, PlannedFault } from '../../../src/sim/faults.js';
+import { afterStart, events, runDurability, subjects } from './queue-support.js';
 
-function params(
-  submissions: readonly ClientSubmission[],
-  faults: readonly DurabilityFault[],
-  failover = false,
-): QueueDurabilityParams {
-  return { workers: 1, failover, rpcLossPerMille: 0, faults, workload: { archive: false, submissions } };
+function params(submissions: readonly ClientSubmission[], failover = false): QueueDurabilityParams {
+  return { workers: 1, failover, clients: [{ archive: false, submissions }] };
 }
 
 const oneJob = (us: number, gapUs = 0): ClientSubmission => ({ many: false, jobs: [{ opDurationsUs: [us] }], gapUs });
 
-function clean(p: QueueDurabilityParams) {
-  const run = runDurability({ params: p });
+function clean(p: QueueDurabilityParams, faults: readonly PlannedFault[] = []) {
+  const run = runDurability({ params: p, faults: { faults } });
   expect(run.finding, run.finding ? describeFinding(run.finding) : '').toBeNull();
   return run;
 }
@@ -35,13 +27,9 @@ function clean(p: QueueDurabilityParams) {
 describe('master failover', () => {
   it('a master candidate becomes master from its own replica, serial included, and continues', () => {
     // Two jobs before the master node dies (2 s), one more after the failover (at about 5 s).
-    const run = clean(
-      params(
-        [oneJob(200_000), oneJob(200_000), oneJob(200_000, 6_000_000)],
-        [{ kind: 'crash-node', atUs: 1_500_000, node: -1, tear: false }],
-        true,
-      ),
-    );
+    const run = clean(params([oneJob(200_000), oneJob(200_000), oneJob(200_000, 6_000_000)], true), [
+      { kind: 'crash-cluster-node', at: afterStart(1_500_000), node: -1, tear: false },
+    ]);
     const failover = events(run.world, 'cluster.failover');
     expect(failover.map((r) => [r.subject, r.fields[0]])).toEqual([['node2', 'node1']]);
     const opens = events(run.world, 'queue.open').map((r) => [r.subject, r.fields[0], r.fields[1]]);
@@ -60,9 +48,9 @@ describe('master failover', () => {
   });
 
   it('a job running when the master node died ends in error on the new master (recovery table)', () => {
-    const run = clean(
-      params([oneJob(3_000_000)], [{ kind: 'crash-node', atUs: 1_000_000, node: -1, tear: true }], true),
-    );
+    const run = clean(params([oneJob(3_000_000)], true), [
+      { kind: 'crash-cluster-node', at: afterStart(1_000_000), node: -1, tear: true },
+    ]);
     expect(events(run.world, 'queue.open').map((r) => [r.subject, r.fields[1]])).toEqual([
       ['node1', ''],
       ['node2', '1:running'],
@@ -74,12 +62,9 @@ describe('master failover', () => {
 
 describe('write errors (the write policy of DiskJobStore)', () => {
   it('a submission whose serial or job file cannot be written is reported to the client as failed', () => {
-    const run = clean(
-      params(
-        [oneJob(200_000), oneJob(200_000, 500_000)],
-        [{ kind: 'disk-error', atUs: 0, node: -1, op: 'fsync', count: 3 }],
-      ),
-    );
+    const run = clean(params([oneJob(200_000), oneJob(200_000, 500_000)]), [
+      { kind: 'cluster-disk-error', at: afterStart(0), node: -1, op: 'fsync', count: 3 },
+    ]);
     expect(events(run.world, 'client.submit-failed').map((r) => r.subject)).toEqual(['submission/0']);
     expect(subjects(run.world, 'client.ack')).toEqual(['job/1']);
     expect(events(run.world, 'client.final').map((r) => [r.subject, r.fields[0]])).toEqual([['job/1', 'success']]);
@@ -87,9 +72,9 @@ describe('write errors (the write policy of DiskJobStore)', () => {
 
   it('an update that cannot be written stops the master; the restarted master recovers the job from disk', () => {
     // The job runs from about 0.5 s to 2.5 s; its final write then fails three times.
-    const run = clean(
-      params([oneJob(2_000_000)], [{ kind: 'disk-error', atUs: 1_000_000, node: -1, op: 'fsync', count: 3 }]),
-    );
+    const run = clean(params([oneJob(2_000_000)]), [
+      { kind: 'cluster-disk-error', at: afterStart(1_000_000), node: -1, op: 'fsync', count: 3 },
+    ]);
     expect(events(run.world, 'masterd.fail-stop').map((r) => r.subject)).toEqual(['node1']);
     expect(events(run.world, 'queue.open').map((r) => r.fields[1])).toEqual(['', '1:running']);
     expect(events(run.world, 'client.final').map((r) => [r.subject, r.fields[0]])).toEqual([['job/1', 'error']]);
@@ -99,11 +84,8 @@ describe('write errors (the write policy of DiskJobStore)', () => {
 describe('re-adding a master candidate (AddNode)', () => {
   it('a candidate that missed replication is purged and gets the live queue and serial again', () => {
     // node2's daemon is down for the first job's writes; the administrator re-adds node2 later.
-    const p = {
-      ...params([oneJob(200_000), oneJob(200_000, 2_000_000)], [{ kind: 'crash-noded', atUs: 0, node: 1 }]),
-      readd: true,
-    };
-    const run = clean(p);
+    const p = { ...params([oneJob(200_000), oneJob(200_000, 2_000_000)]), readd: true };
+    const run = clean(p, [{ kind: 'crash-noded', at: afterStart(0), node: 1 }]);
     const added = events(run.world, 'queue.node-added').map((r) => [r.subject, r.fields[1]]);
     expect(added).toContainEqual(['node2', true]);
     expect(subjects(run.world, 'queue.purge-begin')).toContain('node2');
@@ -117,7 +99,9 @@ describe('node daemons', () => {
   it('a crashed node daemon is restarted by the watcher; replication to it failed meanwhile and was only logged', () => {
     // node2's daemon dies before the first submission: the write waits out the replication
     // timeout (15 s), then goes on; the next one reaches the restarted daemon.
-    const run = clean(params([oneJob(200_000), oneJob(200_000)], [{ kind: 'crash-noded', atUs: 0, node: 1 }]));
+    const run = clean(params([oneJob(200_000), oneJob(200_000)]), [
+      { kind: 'crash-noded', at: afterStart(0), node: 1 },
+    ]);
     expect(events(run.world, 'cluster.watcher-restart').map((r) => [r.subject, r.fields[0]])).toContainEqual([
       'node2',
       'noded',
@@ -131,10 +115,10 @@ describe('node daemons', () => {
 
 describe('the kernel fault plan', () => {
   it('a plan crashing the master daemon at a step, with EIO on writes and lost messages, is survived', () => {
-    const p = params(
-      [oneJob(1_000_000), { many: true, jobs: [{ opDurationsUs: [200_000] }, { opDurationsUs: [200_000] }], gapUs: 0 }],
-      [],
-    );
+    const p = params([
+      oneJob(1_000_000),
+      { many: true, jobs: [{ opDurationsUs: [200_000] }, { opDurationsUs: [200_000] }], gapUs: 0 },
+    ]);
     const plan: FaultPlan = {
       faults: [{ kind: 'crash-process', node: 'node1', process: 'masterd', at: { step: 150 } }],
       rates: { diskEioWrite: 20, rpcLoss: 20 },
@@ -155,16 +139,14 @@ describe('the kernel fault plan', () => {
 });
 
 describe('with the real opcode processor and lock manager (src/mcpu)', () => {
-  const work = params(
-    [
-      oneJob(1_000_000),
-      { many: true, jobs: [{ opDurationsUs: [200_000, 200_000] }, { opDurationsUs: [200_000] }], gapUs: 0 },
-    ],
-    [{ kind: 'crash-masterd', atUs: 750_000 }],
-  );
+  const work = params([
+    oneJob(1_000_000),
+    { many: true, jobs: [{ opDurationsUs: [200_000, 200_000] }, { opDurationsUs: [200_000] }], gapUs: 0 },
+  ]);
+  const faults: FaultPlan = { faults: [{ kind: 'crash-masterd', at: afterStart(750_000) }] };
 
   it('a master daemon crash mid-opcode: the running opcode ends in error, the others run once', () => {
-    const run = runDurability({ params: work, processor: 'mcpu' });
+    const run = runDurability({ params: work, faults, processor: 'mcpu' });
     expect(run.finding, run.finding ? describeFinding(run.finding) : '').toBeNull();
     expect(events(run.world, 'mcpu.exec').length).toBe(4);
     const final = events(run.world, 'client.final').map((r) => [r.subject, r.fields[0]]);
@@ -176,31 +158,62 @@ describe('with the real opcode processor and lock manager (src/mcpu)', () => {
   });
 
   it('running-not-persisted makes the processor run the interrupted opcode again (CRASH)', () => {
-    const run = runDurability({ params: work, processor: 'mcpu', mutants: MutantSet.of('running-not-persisted') });
+    const run = runDurability({
+      params: work,
+      faults,
+      processor: 'mcpu',
+      mutants: MutantSet.of('running-not-persisted'),
+    });
     expect(run.finding?.message).toMatch(/job\/1\/op\/0 ran twice/);
   });
 });
 
-describe('failover onto a stale replica (what the operator never does)', () => {
-  it('hands out a job id again, and the durability checker says so', () => {
-    // node2 is cut off from the master while job 1 is submitted, so its replica misses the serial
-    // and the job. (The submission waits for two replication timeouts, longer than the client's
-    // LUXI timeout: job 1 exists but was never acknowledged.) After failing over onto node2, the
-    // second submission gets id 1 again.
-    // A second submission, after the failover, keeps the client (and the run) going.
-    const p = params(
-      [oneJob(200_000), oneJob(200_000, 20_000_000)],
-      [{ kind: 'partition', atUs: 0, node: 1, durationUs: 100_000_000 }],
-    );
+describe('master failover as a fault (Ganeti MasterFailover)', () => {
+  // node2 is cut off from the master for 20 s from the start, so its replica misses the serial
+  // and job 1 (the submission waits out a replication timeout for each, longer than the
+  // client's LUXI timeout: job 1 exists but is never acknowledged). At 17.5 s the master fails
+  // over onto node2; a second submission, 20 s after the first gave up, keeps the client going.
+  const p = params([oneJob(200_000), oneJob(200_000, 20_000_000)]);
+  const cutOff: PlannedFault = { kind: 'partition-from-master', at: afterStart(0), node: 1, durationUs: 20_000_000 };
+
+  it('onto a replica Ganeti accepts but the log shows stale, hands out a job id again (Ganeti 2.10 does too)', () => {
     const run = runDurability({
       params: p,
-      arm: (world, cluster) =>
-        world.kernel.atTime(40_000_000, () => {
-          world.processes.crashNode(cluster.masterNode);
-          cluster.failover('node2');
-        }),
+      faults: { faults: [cutOff, { kind: 'master-failover-stale', at: afterStart(17_000_000), target: 1 }] },
     });
+    expect(events(run.world, 'cluster.failover').map((r) => [r.subject, r.fields[0]])).toEqual([['node2', 'node1']]);
     expect(run.finding?.property).toBe('CRASH');
     expect(run.finding?.message).toMatch(/^job id 1 handed out twice/);
+  });
+
+  it('the careful failover skips a candidate whose replica the log shows stale', () => {
+    const run = clean(p, [cutOff, { kind: 'master-failover', at: afterStart(17_000_000), target: 1 }]);
+    expect(faultStrikesOf(run.world.kernel.trace.snapshot(), 'master-failover').map((r) => r.fields)).toEqual([
+      ['skipped', 'stale-replica'],
+    ]);
+    expect(events(run.world, 'cluster.failover')).toEqual([]);
+  });
+
+  it('Ganeti refuses when most nodes do not answer the vote, and when the target is the master', () => {
+    const run = clean(p, [
+      cutOff,
+      { kind: 'partition', at: afterStart(0), a: 'node2', b: 'node3' },
+      { kind: 'master-failover-stale', at: afterStart(1_000_000), target: 1 },
+      { kind: 'master-failover-stale', at: afterStart(1_000_000), target: 0 },
+    ]);
+    expect(faultStrikesOf(run.world.kernel.trace.snapshot(), 'master-failover-stale').map((r) => r.fields)).toEqual([
+      ['skipped', 'no-quorum'],
+      ['skipped', 'already-master'],
+    ]);
+  });
+
+  it('in the middle of an id allocation, onto a complete replica, loses and duplicates nothing', () => {
+    // Just after the master made serial 1 durable and before any replica has it: node3 has not
+    // missed anything the master acknowledged, so the new master may start from serial 0.
+    const run = clean(params([oneJob(200_000), oneJob(200_000, 500_000)]), [
+      { kind: 'master-failover', at: { event: 'queue.persist-serial', nth: 1 }, target: 2 },
+    ]);
+    expect(events(run.world, 'cluster.failover').map((r) => r.subject)).toEqual(['node3']);
+    expect(subjects(run.world, 'client.final').length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,5 +1,6 @@
 /** Helpers for the durable-queue tests: node daemons on a simulated world, a master process, job files. */
 import { expect } from 'vitest';
+import { CLIENT_START_US } from '../../../scenarios/durability/faults.js';
 import {
   buildQueueDurability,
   type QueueDurabilityParams,
@@ -15,6 +16,7 @@ import { DiskJobStore, type DiskJobStoreOptions } from '../../../src/jqueue/disk
 import type { SerializedJob } from '../../../src/jqueue/queued-job.js';
 import { MutantSet } from '../../../src/mutants/registry.js';
 import { type EventRecord, eventsOf } from '../../../src/sim/events.js';
+import type { FaultPlan, FaultTime } from '../../../src/sim/faults.js';
 import type { RunResult } from '../../../src/sim/kernel.js';
 import type { Proc, TraceKind } from '../../../src/sim/ports.js';
 import { createWorld, type SimWorld } from '../../../src/sim/world.js';
@@ -89,8 +91,15 @@ export function events<K extends TraceKind>(world: SimWorld, kind: K): EventReco
 // ---------------------------------------------------------------------------------------------
 // Whole durability runs (the queue-durability scenario's world), with extra faults at steps.
 
+/** A fault time `us` after the clients started, as the scenario's grid counts. */
+export function afterStart(us: number): FaultTime {
+  return { timeUs: CLIENT_START_US + us };
+}
+
 export interface DurabilityRunOptions {
   readonly params: QueueDurabilityParams;
+  /** The fault plan (the scenario's vocabulary). */
+  readonly faults?: FaultPlan;
   readonly mutants?: MutantSet;
   readonly seed?: number;
   /** Also run the checkers every search runs (lifecycle models, lock invariants); default true. */
@@ -126,6 +135,7 @@ export function runDurability(opts: DurabilityRunOptions): DurabilityRun {
   });
   const { cluster, instance } = buildQueueDurability(world, opts.params, opts.mutants ?? MutantSet.none, {
     processor: opts.processor,
+    faults: opts.faults,
   });
   checkers.push(...(instance.checkers ?? []));
   if (instance.livenessFromUs !== undefined) {

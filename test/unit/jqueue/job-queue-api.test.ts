@@ -133,6 +133,27 @@ describe('JobQueue API', () => {
     expect(results[4]).toBeLessThanOrEqual(600_000);
   });
 
+  it('traces when a change watch is armed and what ended each of its waits, with the job’s write count', () => {
+    const r = runQueue(function* ({ queue }, sim) {
+      const id = yield* queue.submitJob([testOp({ duration_us: 1_000_000 })]);
+      yield* sim.sleep(50_000);
+      yield* queue.waitForJobChanges(id, ['status'], ['running'], null, 400_000);
+      yield* queue.waitForJobChanges(id, ['status'], ['running'], null, 10_000_000);
+    });
+    const watchEvents = r.result.trace
+      .snapshot()
+      .filter((e) => e.kind.startsWith('jqueue.watch-'))
+      .map((e) => [e.kind, e.subject, ...e.fields]);
+    // Each call arms its own watch (the job was written 3 times: queued, waiting, running): the
+    // first one's wait ends by its timeout, the second one's by the job's final write.
+    expect(watchEvents).toEqual([
+      ['jqueue.watch-armed', 'job/1', 3],
+      ['jqueue.watch-woken', 'job/1', 'timeout', 3],
+      ['jqueue.watch-armed', 'job/1', 3],
+      ['jqueue.watch-woken', 'job/1', 'change', 4],
+    ]);
+  });
+
   it('changeJobPriority re-prioritises a queued job in the pool, ignores a job waiting for a dependency, refuses invalid priorities', () => {
     const out: unknown[] = [];
     runQueue(

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineFault, FaultSpace } from '../../../scenarios/fault-space.js';
-import { arg } from '../../../src/sim/faults.js';
+import { arg, kernelVerbs } from '../../../src/sim/faults.js';
 
 const crashDaemon = defineFault({
   kind: 'crash-daemon',
@@ -81,6 +81,42 @@ describe('a fault space', () => {
     const [plan] = r.counterexample ?? [];
     expect(plan?.faults).toEqual([{ kind: 'crash-daemon', at: { timeUs: 0 }, node: expect.any(Number) }]);
     expect(plan?.rates).toBeUndefined();
+  });
+
+  it('draws one of the kernel’s verbs when a scenario lists it with a feature and a generator', () => {
+    const delays = defineFault({
+      ...kernelVerbs.delayMessages,
+      feature: 'fault:delay',
+      generate: fc.record({
+        from: fc.constant<string>('n1'),
+        to: fc.constant<string>('n2'),
+        extraUs: fc.nat(9).map((n) => n + 1),
+        count: fc.constant<number>(1),
+      }),
+    });
+    const withKernel = new FaultSpace([crashDaemon, delays], { at: fc.constant({ step: 1 }), maxFaults: 2 });
+    const plans = fc.sample(withKernel.arbitrary(new Set(['fault:delay'])), { numRuns: 30, seed: 5 });
+    const faults = plans.flatMap((p) => p.faults ?? []);
+    expect(faults.length).toBeGreaterThan(0);
+    for (const f of faults) expect(withKernel.vocabulary.validate({ faults: [f] }).faults).toEqual([f]);
+    expect(withKernel.vocabulary.kinds.filter((k) => k === 'delay-messages')).toHaveLength(1);
+  });
+
+  it('draws runs without explicit faults offWeight times as often as runs with some, and still shrinks them away', () => {
+    const rare = new FaultSpace([crashDaemon], { at: fc.constant({ step: 1 }), maxFaults: 2, offWeight: 4 });
+    const plans = fc.sample(rare.arbitrary(new Set(['fault:crash-daemon'])), { numRuns: 1000, seed: 9 });
+    const withFaults = plans.filter((p) => (p.faults?.length ?? 0) > 0).length;
+    expect(withFaults).toBeGreaterThan(120);
+    expect(withFaults).toBeLessThan(280);
+    const r = fc.check(
+      fc.property(rare.arbitrary(new Set(['fault:crash-daemon'])), (plan) => (plan.faults?.length ?? 0) < 2),
+      { seed: 4, numRuns: 500 },
+    );
+    expect(r.failed).toBe(true);
+    expect(r.counterexample?.[0]?.faults).toHaveLength(2);
+    expect(() => new FaultSpace([crashDaemon], { at: fc.constant({ step: 0 }), maxFaults: 1, offWeight: -1 })).toThrow(
+      /offWeight must be a non-negative integer/,
+    );
   });
 
   it('refuses a negative maxFaults when it is built', () => {

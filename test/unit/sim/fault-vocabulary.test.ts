@@ -4,7 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { arg, type FaultPlan, FaultPlanError, type FaultVerb, FaultVocabulary } from '../../../src/sim/faults.js';
+import {
+  arg,
+  type FaultPlan,
+  FaultPlanError,
+  type FaultVerb,
+  FaultVocabulary,
+  kernelVerbs,
+  type PlannedFault,
+} from '../../../src/sim/faults.js';
 import { makeWorld, records, runClean, strikes } from './world-support.js';
 
 /** What a scenario's build hands its verbs: here, the names of its nodes. */
@@ -66,6 +74,23 @@ describe('a fault vocabulary', () => {
     expect(() => new FaultVocabulary([{ ...crashNth, kind: 'crash-node' }])).toThrow(/registered twice/);
   });
 
+  it('lets a scenario list one of the kernel’s verbs (to draw it), in the kernel’s place, with its own weight', () => {
+    const drawn = new FaultVocabulary<Built>([{ ...kernelVerbs.delayMessages, weight: 2 }, crashNth]);
+    expect(drawn.kinds.filter((k) => k === 'delay-messages')).toHaveLength(1);
+    expect(drawn.kinds.indexOf('delay-messages')).toBe(vocabulary.kinds.indexOf('delay-messages'));
+    const plan: FaultPlan = {
+      faults: [{ kind: 'delay-messages', at: { step: 0 }, from: 'n1', to: 'n2', extraUs: 10, count: 1 }],
+    };
+    expect(drawn.weight(plan)).toBe(2);
+    expect(drawn.describe(plan.faults?.[0] as PlannedFault)).toBe(
+      'delay the next 1 messages between n1 and n2 by 10 µs',
+    );
+    // Another verb under the kernel's name is still refused.
+    expect(() => new FaultVocabulary([{ ...kernelVerbs.delayMessages, inject: () => undefined }])).toThrow(
+      /"delay-messages" is registered twice/,
+    );
+  });
+
   it('checks a scenario verb’s arguments by its schema, naming the field', () => {
     const bad = { faults: [{ kind: 'crash-nth-node', at: { timeUs: 1 }, node: 'one' }] };
     expect(() => vocabulary.validate(bad)).toThrow(FaultPlanError);
@@ -118,7 +143,7 @@ describe('a fault vocabulary', () => {
         { kind: 'crash-nth-node', at: { step: 1 }, node: 0 },
         { kind: 'crash-node', at: { step: 2 }, node: 'n1' },
       ],
-      rates: { rpcLoss: 5, diskEioWrite: 0 },
+      rates: { rpcLoss: 5, diskEioWrite: 0, rpcDelay: { num: 0, den: 2 }, rpcDelayUsMin: 1 },
     };
     expect(vocabulary.weight(plan)).toBe(3 + 1 + 1);
     expect(plan.faults?.map((f) => vocabulary.describe(f))).toEqual(['crash node number 0', 'crash node n1']);

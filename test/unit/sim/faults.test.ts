@@ -254,6 +254,12 @@ describe('fault plan validation', () => {
       { rates: { diskLatencySpikeUsMin: 10, diskLatencySpikeUsMax: 5 } },
       'rates.diskLatencySpikeUsMax',
     ],
+    ['message delay range inverted', { rates: { rpcDelayUsMin: 300_000 } }, 'rates.rpcDelayUsMax'],
+    [
+      'loopback delay',
+      { faults: [{ at, kind: 'delay-messages', from: 'n1', to: 'n1', extraUs: 5, count: 1 }] },
+      'faults[0].to',
+    ],
   ];
 
   it.each(cases)('rejects a plan with %s, naming the field', (_what, plan, field) => {
@@ -281,6 +287,7 @@ describe('fault plan validation', () => {
         { at: { timeUs: 9 }, kind: 'disk-error', disk: 'n1', op: 'fsync', count: 2 },
         { at: { timeUs: 9 }, kind: 'disk-latency', disk: 'san', extraUs: 0, count: 1 },
         { at: { timeUs: 9 }, kind: 'torn-write', disk: 'n1' },
+        { at: { event: 'rpc.call', nth: 1 }, kind: 'delay-messages', from: 'n1', to: 'n2', extraUs: 9, count: 2 },
       ],
       rates: {
         diskEioWrite: 1,
@@ -290,6 +297,9 @@ describe('fault plan validation', () => {
         diskLatencySpikeUsMax: 2,
         tornWriteOnCrash: 1000,
         rpcLoss: 10,
+        rpcDelay: { num: 1, den: 2 },
+        rpcDelayUsMin: 5_000,
+        rpcDelayUsMax: 5_000,
       },
     };
     expect(validateFaultPlan(JSON.parse(JSON.stringify(plan)))).toEqual(plan);

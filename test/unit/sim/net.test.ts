@@ -181,6 +181,65 @@ describe('SimNet RPC', () => {
   });
 });
 
+describe('SimNet message delays', () => {
+  /** n1 sends `calls` one-way calls to n2's recorder, 1 µs apart; returns the order they arrived in. */
+  function arrivals(w: SimWorld, calls: number): number[] {
+    const seen: number[] = [];
+    server(
+      w,
+      'n2',
+      'rec',
+      instant((_m, payload) => {
+        seen.push(payload as number);
+        return null;
+      }),
+    );
+    w.processes.startProcess('n1', 'sender', function* () {
+      yield* w.sleep(1_000);
+      for (let i = 1; i <= calls; i++) {
+        w.spawn(`send${i}`, () => w.net.call({ node: 'n2', service: 'rec' }, 'm', i, { timeoutUs: 1e6 }));
+        yield* w.sleep(1);
+      }
+    });
+    runClean(w);
+    return seen;
+  }
+
+  it('an armed delay holds back the next messages of its direction, so later ones overtake them', () => {
+    const w = makeWorld({ net: { latencyUsMin: 100, latencyUsMax: 100, loopbackUs: 20 } });
+    w.net.delayNext('n1', 'n2', 50_000, 1, { oneWay: true });
+    expect(arrivals(w, 3)).toEqual([2, 3, 1]);
+    expect(records(w, 'fault.delay').map((r) => r.fields)).toEqual([[1, 'request', 50_000]]);
+  });
+
+  it('the rpcDelay rate delays messages by spikes longer than a durable disk write, reordering them', () => {
+    const w = makeWorld({ net: { latencyUsMin: 100, latencyUsMax: 100, loopbackUs: 20 } });
+    w.net.setDelayRate(500);
+    const order = arrivals(w, 12);
+    const delays = records(w, 'fault.delay').map((r) => r.fields[2] as number);
+    expect(delays.length).toBeGreaterThan(0);
+    // A durable local write (write, fsync, rename, directory fsync) costs about 4.2 ms.
+    for (const d of delays) expect(d).toBeGreaterThanOrEqual(10_000);
+    expect(order).not.toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it('never delays loopback messages, and disarming stops every delay', () => {
+    const w = makeWorld({ net: { latencyUsMin: 100, latencyUsMax: 100, loopbackUs: 20 } });
+    w.net.setDelayRate(1000);
+    const local = client(w, 'n2', () => w.net.call({ node: 'n2', service: 'svc' }, 'm', null, { timeoutUs: 5_000 }));
+    server(w, 'n2', 'svc', echo);
+    const w2 = makeWorld({ net: { latencyUsMin: 100, latencyUsMax: 100, loopbackUs: 20 } });
+    w2.net.setDelayRate(1000);
+    w2.net.delayNext('n1', 'n2', 9_000, 5);
+    w2.net.disarmDelays();
+    expect(arrivals(w2, 3)).toEqual([1, 2, 3]);
+    runClean(w);
+    expect(local.tookUs).toBe(40);
+    expect(records(w, 'fault.delay')).toEqual([]);
+    expect(records(w2, 'fault.delay')).toEqual([]);
+  });
+});
+
 describe('SimNet partitions', () => {
   /** n1 calls n2 and n2 calls n1, each recording whether its handler ran. */
   function crossCalls(w: SimWorld) {
