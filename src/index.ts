@@ -25,9 +25,9 @@ export { type ListConstraints, listOf } from '../scenarios/list-arbitrary.js';
 export type {
   BuildInput,
   CheckContext,
-  HazardFeature,
   Checker,
   CounterexampleSize,
+  HazardFeature,
   ModelCoverage,
   Scenario,
   ScenarioInstance,
@@ -54,6 +54,7 @@ export { ScenarioModuleError, SEARCH_DEFAULTS, type SearchOptions, search } from
 export { MUTANT_NAMES, MUTANTS, type MutantInfo, type MutantName, MutantSet } from './mutants/registry.js';
 // The kernel's public face and the simulated world.
 export {
+  arg,
   type BlockedThread,
   type Budget,
   type Condition,
@@ -63,7 +64,6 @@ export {
   DiskError,
   type DiskErrorCode,
   describeOutcome,
-  arg,
   type FaultCatalogue,
   type FaultPlan,
   type FaultRates,
