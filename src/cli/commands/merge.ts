@@ -25,9 +25,13 @@ interface ShardSummary {
     delayBound?: number;
     maxExecutions: number;
     runsExhausted: number;
+    worlds?: number;
+    worldsExhausted?: number;
     executions: number;
     pruned: number;
+    catchUpExecutions?: number;
   };
+  pctDepths?: Array<{ depth: number | 'random'; runs: number }>;
 }
 
 function readSummary(path: string): ShardSummary {
@@ -87,6 +91,7 @@ export function mergeSummaries(paths: readonly string[]): ShardSummary {
     stoppedBy: findings.length > 0 ? 'finding' : parts.every((p) => p.stoppedBy === 'runs') ? 'runs' : 'time',
     durationMs: Math.max(...parts.map((p) => p.durationMs)),
     ...(first.exploration ? { exploration: mergeExploration(parts) } : {}),
+    ...(first.pctDepths ? { pctDepths: mergePctDepths(parts) } : {}),
     ...(missing.length > 0 ? { missingShards: missing } : {}),
   };
 }
@@ -117,7 +122,18 @@ function mergeExploration(parts: readonly ShardSummary[]): NonNullable<ShardSumm
     ...(first.delayBound !== undefined ? { delayBound: first.delayBound } : {}),
     maxExecutions: first.maxExecutions,
     runsExhausted: xs.reduce((n, x) => n + x.runsExhausted, 0),
+    // A world's first run and the run that finished it each belong to one shard: sums are exact.
+    worlds: xs.reduce((n, x) => n + (x.worlds ?? 0), 0),
+    worldsExhausted: xs.reduce((n, x) => n + (x.worldsExhausted ?? 0), 0),
     executions: xs.reduce((n, x) => n + x.executions, 0),
     pruned: xs.reduce((n, x) => n + x.pruned, 0),
+    catchUpExecutions: xs.reduce((n, x) => n + (x.catchUpExecutions ?? 0), 0),
   };
+}
+
+function mergePctDepths(parts: readonly ShardSummary[]): Array<{ depth: number | 'random'; runs: number }> {
+  const runs = new Map<number | 'random', number>();
+  for (const p of parts) for (const d of p.pctDepths ?? []) runs.set(d.depth, (runs.get(d.depth) ?? 0) + d.runs);
+  const order = (d: number | 'random') => (d === 'random' ? Number.POSITIVE_INFINITY : d);
+  return [...runs].sort((a, b) => order(a[0]) - order(b[0])).map(([depth, n]) => ({ depth, runs: n }));
 }

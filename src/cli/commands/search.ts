@@ -153,10 +153,13 @@ function printSummary(s: SearchSummary, outDir: string, out: Output): void {
   const x = s.exploration;
   if (x) {
     out.line(
-      `exhaustive: ${x.runsExhausted} of ${s.runsDone} runs had every schedule with at most ` +
-        `${boundsText(x)} tried (${x.executions} executions, ${x.pruned} alternatives pruned ` +
-        'by sleep sets)',
+      `exhaustive: ${x.worldsExhausted} of ${x.worlds} worlds had every schedule with at most ` +
+        `${boundsText(x)} tried (${x.executions} executions over ${s.runsDone} runs, ` +
+        `${x.pruned} alternatives pruned by sleep sets)`,
     );
+  }
+  if (s.pctDepths && s.pctDepths.length > 0) {
+    out.line(`pct: depth ${s.pctDepths.map((d) => `${d.depth} in ${d.runs}`).join(', ')} runs`);
   }
   if (s.findings.length === 0) {
     out.line(
