@@ -1,21 +1,25 @@
 /**
- * Lock-order workloads with a known depth: the ABBA workload of issue 15 and three-job (and
- * four-job) lock cycles whose deadlock needs exactly 2, 3 or 4 preemptions. Each workload is
- * data, run by two interpreters: a minimal lock written over the kernel's conditions, and the
- * real `LockManager` (BGL shared, one `LockSet` call per level) as a scenario uses it. The
- * comparison bench (`scripts/bench/vs-fc-scheduler.ts`) also runs them under fast-check's
- * `fc.scheduler()`.
+ * Lock-order workloads of known depth: the ABBA workload of issue 15 and lock cycles whose
+ * deadlock needs exactly 1 to 4 preemptions. A workload is data, run by two interpreters: a
+ * minimal lock written over the kernel's conditions, and the real `LockManager` (BGL shared, one
+ * `LockSet` call per level) as a scenario uses it. The comparison bench
+ * (`scripts/bench/vs-fc-scheduler.ts`) also runs them under fast-check's `fc.scheduler()`.
  *
- * Why probes. A plain lock cycle needs one preemption however many jobs it has: preempt the
- * first job right after its first lock, and the others, run in reverse cycle order, each take
- * their first lock and block on their second (a blocked thread hands over without a
- * preemption). A job that first takes and releases (probes) the lock its cycle predecessor
- * takes first must run its probe before that predecessor starts, which rules out one of those
- * reverse orders; with a probe in front of every job but one, the cheapest schedule needs two
- * preemptions, with a probe in front of every job, as many preemptions as there are jobs.
- * `test/unit/explore/deep-bugs.test.ts` checks each depth by bounded exhaustive search.
- * Extra work steps in front of every job make the preemption points rare among all decision
- * points ("hidden behind extra steps").
+ * Why probes. A plain lock cycle needs one preemption however many jobs it has: preempt one job
+ * right after its first lock, and the others, run in reverse cycle order, each take their first
+ * lock and block on their second (a thread that blocks hands over without a preemption). A job
+ * that first takes and releases (probes) the first lock of its cycle successor must do so before
+ * the successor takes it, which rules reverse orders out: with p probing jobs the cheapest
+ * deadlock of a three-job cycle needs p preemptions (p = 1..3), and a four-job cycle where every
+ * job probes needs four. These depths are measured by bounded exhaustive search without
+ * reduction (the ground truth) and checked by `test/unit/explore/deep-bugs.test.ts`.
+ *
+ * The real lock manager takes named locks of a level in sorted order, in one call per level, and
+ * levels in order, so a lock cycle needs the `lockset-unsorted-all` mutant: a whole-set acquire
+ * that takes the members in insertion order. Such an acquire takes every member, so the job that
+ * closes a three-job cycle also takes the third node, which makes a two-job cycle with its
+ * predecessor: with the real lock manager these cycles are one preemption deep whatever the
+ * probes (measured), and only the minimal lock keeps their depth.
  */
 import fc from 'fast-check';
 import type { BuildInput, Scenario, ScenarioInstance } from '../../scenarios/scenario.js';
@@ -67,7 +71,10 @@ export interface LockWorkload {
   /** `['lockset-unsorted-all']` for the buggy variants: "all" acquires keep insertion order. */
   readonly mutants: readonly MutantName[];
   readonly jobs: readonly WorkloadJob[];
-  /** Fewest preemptions a deadlock needs; 0 for a workload that never deadlocks. */
+  /**
+   * Fewest preemptions a deadlock needs with the minimal lock (and fast-check's workload); 0 for
+   * a workload that never deadlocks. The real lock manager may need fewer (see the header).
+   */
   readonly depth: number;
 }
 
@@ -114,43 +121,65 @@ export function abba(buggy: boolean): LockWorkload {
 }
 
 /**
- * A lock cycle over `jobs` jobs (3 or 4): job k takes node k then node k+1; the last job takes
- * every node in insertion order (node`jobs`, node1, node2, ...), so it holds its own node and
- * waits for node1. `probes` jobs (the last one, then job 1, 2, ...) first take and release the
- * first lock of their cycle successor; `cycleDepth` gives the preemptions the deadlock needs.
+ * A lock cycle over `jobs` jobs (3 or 4): job k takes node k then node k+1, and the last job
+ * takes its own node, then node1 (an unsorted acquire). `probes` jobs (the last one, then job 1,
+ * 2, ...) first take and release the first lock of their cycle successor. `extraSteps` are work
+ * steps before anything else, per job or for every job.
  */
-export function lockCycle(opts: { jobs: number; probes: number; extraSteps: number }): LockWorkload {
+export function lockCycle(opts: {
+  jobs: number;
+  probes: number;
+  extraSteps: number | readonly number[];
+  depth: number;
+  /** Work steps while holding both locks (default 1). */
+  workSteps?: number;
+}): LockWorkload {
   const n = opts.jobs;
   const node = (k: number) => `node${((k - 1 + n) % n) + 1}`;
-  const order = [node(n), ...Array.from({ length: n - 1 }, (_, k) => node(k + 1))];
   const jobs: WorkloadJob[] = [];
   for (let k = 1; k <= n; k++) {
     const probing = (k === n && opts.probes >= 1) || k <= opts.probes - 1;
     const acquisitions = [nodes([node(k), node(k + 1)], k < n)];
-    jobs.push(job(`J${k}`, acquisitions, { probes: probing ? [node(k + 1)] : [], extraSteps: opts.extraSteps }));
+    const extraSteps = typeof opts.extraSteps === 'number' ? opts.extraSteps : (opts.extraSteps[k - 1] ?? 0);
+    const probes = probing ? [node(k + 1)] : [];
+    jobs.push({ ...job(`J${k}`, acquisitions, { probes, extraSteps }), workSteps: opts.workSteps ?? 1 });
   }
+  const extras = [opts.extraSteps].flat();
   return {
-    id: `cycle${n}-probes${opts.probes}-extra${opts.extraSteps}`,
+    id: `cycle${n}-probes${opts.probes}-extra${extras.join('.')}${opts.workSteps === 0 ? '-nowork' : ''}`,
     description:
-      `${n}-job lock cycle behind ${opts.extraSteps} extra steps per job` +
-      (opts.probes > 0 ? `, ${opts.probes} of them first probe their successor's first lock` : ''),
-    nodes: order,
+      `${n}-job lock cycle (job k takes node k then node k+1, the last one node${n} then node1), ` +
+      `${opts.probes} jobs first take and release their successor's first lock` +
+      (extras.some((e) => e > 0) ? `, extra work steps ${extras.join('/')}` : ''),
+    // Insertion order for the real lock manager's unsorted whole-set acquire: node`n` first.
+    nodes: [node(n), ...Array.from({ length: n - 1 }, (_, k) => node(k + 1))],
     instances: [],
     mutants: ['lockset-unsorted-all'],
     jobs,
-    depth: cycleDepth(n, opts.probes),
+    depth: opts.depth,
   };
 }
 
-/** Fewest preemptions of `lockCycle`: one per probing job, and at least one. */
-export function cycleDepth(_jobs: number, probes: number): number {
-  return Math.max(1, probes);
-}
+/**
+ * Three-job cycles needing 1, 2 and 3 preemptions, and a four-job cycle needing 4 (without its
+ * work step, which keeps the proof that three preemptions never deadlock it at 16,000 executions).
+ */
+export const cycleOfDepth = (depth: 1 | 2 | 3 | 4, extraSteps: number | readonly number[] = 0): LockWorkload =>
+  depth === 4
+    ? lockCycle({ jobs: 4, probes: 4, extraSteps, depth, workSteps: 0 })
+    : lockCycle({ jobs: 3, probes: depth, extraSteps, depth });
 
+/**
+ * Work steps in front of J1 in the bench's rare variants. J1's probe must come before J2 (which
+ * has none) takes that lock: a random schedule rarely runs twelve steps of one job before one of
+ * another (0 deadlocks in 7,000 uniformly random runs), while PCT does it whenever J1 has the
+ * highest priority.
+ */
+export const RARE_EXTRA_STEPS: readonly number[] = [12, 0, 0];
 /** The bench's first rare variant: a three-job cycle behind extra steps, two preemptions deep. */
-export const rareTwo = (extraSteps = 4): LockWorkload => lockCycle({ jobs: 3, probes: 2, extraSteps });
+export const rareTwo = (): LockWorkload => cycleOfDepth(2, RARE_EXTRA_STEPS);
 /** The same with one more take-and-release probe: three preemptions deep. */
-export const rareThree = (extraSteps = 4): LockWorkload => lockCycle({ jobs: 3, probes: 3, extraSteps });
+export const rareThree = (): LockWorkload => cycleOfDepth(3, RARE_EXTRA_STEPS);
 
 // ---------------------------------------------------------------------------------------------
 // The minimal lock: a readers-writer lock over one kernel condition.
@@ -283,4 +312,30 @@ export function lockWorkloadScenario(w: LockWorkload, kind: LockKind): Scenario<
     size: () => ({ jobs: w.jobs.length, faults: 0 }),
     build: (world, input) => (kind === 'mini' ? buildWithMiniLocks(world, w) : buildWithLockManager(world, w, input)),
   };
+}
+
+/** Every workload of this module, for the minimal lock and the real lock manager. */
+export const workloads: readonly LockWorkload[] = [
+  abba(true),
+  abba(false),
+  cycleOfDepth(1),
+  cycleOfDepth(2),
+  cycleOfDepth(3),
+  cycleOfDepth(4),
+  rareTwo(),
+  rareThree(),
+];
+
+/** The workloads as scenarios, so that worker threads can load them by id (`--workers`). */
+export const scenarios: readonly Scenario<null>[] = workloads.flatMap((w) => [
+  lockWorkloadScenario(w, 'mini'),
+  lockWorkloadScenario(w, 'lock-manager'),
+]);
+
+/** The scenario of a workload, as `scenarios` lists it. */
+export function scenarioOf(w: LockWorkload, kind: LockKind): Scenario<null> {
+  const id = `${w.id}-${kind}`;
+  const s = scenarios.find((x) => x.id === id);
+  if (!s) throw new Error(`no scenario ${id} in lock-cycles.ts`);
+  return s;
 }
