@@ -95,11 +95,18 @@ export interface SearchExploration {
   readonly catchUpExecutions: number;
 }
 
+/** The run indices of a search or shard, ascending, without listing them (`--time` asks for 2^53). */
+export interface RunRange {
+  readonly length: number;
+  /** The k-th run index, 0 <= k < length. */
+  at(k: number): number;
+}
+
 /** The run indices of a shard, ascending: i with i mod count = index - 1. */
-export function shardRuns(runs: number, shard: Shard | undefined): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) if (!shard || i % shard.count === shard.index - 1) out.push(i);
-  return out;
+export function shardRuns(runs: number, shard: Shard | undefined): RunRange {
+  if (!shard) return { length: runs, at: (k) => k };
+  const first = shard.index - 1;
+  return { length: Math.max(0, Math.ceil((runs - first) / shard.count)), at: (k) => first + k * shard.count };
 }
 
 export async function search(opts: SearchOptions): Promise<SearchSummary> {
@@ -130,7 +137,8 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
 
   if (opts.workers <= 1) {
     const spec = runSpecOf(opts);
-    for (const i of indices) {
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices.at(k);
       if (outOfTime()) {
         stoppedBy = 'time';
         break;
@@ -195,7 +203,7 @@ function runSpecOf(opts: SearchOptions): RunSpec {
 
 async function runInWorkers(
   opts: SearchOptions,
-  indices: readonly number[],
+  indices: RunRange,
   record: (run: number, o: RunOutcome) => void,
   foundEnough: () => boolean,
   outOfTime: () => boolean,
@@ -225,7 +233,7 @@ async function runInWorkers(
           w.postMessage({ type: 'stop' });
           return;
         }
-        w.postMessage({ type: 'run', run: indices[next++] });
+        w.postMessage({ type: 'run', run: indices.at(next++) });
       };
       w.on('message', (m: WorkerReply) => {
         if (m.type === 'error') {

@@ -159,7 +159,7 @@ function printSummary(s: SearchSummary, outDir: string, out: Output): void {
     );
   }
   if (s.pctDepths && s.pctDepths.length > 0) {
-    out.line(`pct: depth ${s.pctDepths.map((d) => `${d.depth} in ${d.runs}`).join(', ')} runs`);
+    out.line(`pct depths (runs): ${s.pctDepths.map((d) => `${d.depth} (${d.runs})`).join(', ')}`);
   }
   if (s.findings.length === 0) {
     out.line(
