@@ -5,21 +5,21 @@ import { deepeningLevel, PCT_MAX_DEPTH, pctPlanForRun, scheduleArbitrary } from 
 import { Simulation } from '../../../src/sim/simulation.js';
 
 describe('PCT deepening over the runs of a search', () => {
-  it('runs 0-49 draw from the base depths with the default guess; each doubling of the run index adds a depth and drops the shallowest', () => {
+  it('runs 0-49 draw from the base depths with the default guess; each doubling of the run index adds a depth', () => {
     expect(pctPlanForRun(undefined, 0)).toEqual({ depths: [1, 2, 3] });
     expect(pctPlanForRun(undefined, 49)).toEqual({ depths: [1, 2, 3] });
-    expect(pctPlanForRun(undefined, 50)).toMatchObject({ depths: [2, 3, 4], unbounded: true });
-    expect(pctPlanForRun(undefined, 149).depths).toEqual([2, 3, 4]);
-    expect(pctPlanForRun(undefined, 150).depths).toEqual([3, 4, 5]);
-    expect(pctPlanForRun(undefined, 350).depths).toEqual([4, 5, 6]);
-    expect(pctPlanForRun(undefined, 750).depths).toEqual([5, 6, 7]);
-    expect(pctPlanForRun(undefined, 1_000_000_000).depths).toEqual([PCT_MAX_DEPTH]);
+    expect(pctPlanForRun(undefined, 50)).toMatchObject({ depths: [1, 2, 3, 4], unbounded: true });
+    expect(pctPlanForRun(undefined, 149).depths).toEqual([1, 2, 3, 4]);
+    expect(pctPlanForRun(undefined, 150).depths).toEqual([1, 2, 3, 4, 5]);
+    expect(pctPlanForRun(undefined, 350).depths).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(pctPlanForRun(undefined, 750).depths).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(pctPlanForRun(undefined, 1_000_000_000).depths).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, PCT_MAX_DEPTH]);
   });
 
   it("a scenario's own depths deepen from their largest", () => {
     expect(pctPlanForRun([2, 3, 4, 5], 10).depths).toEqual([2, 3, 4, 5]);
     expect(pctPlanForRun([2, 3, 4, 5], 60).depths).toEqual([2, 3, 4, 5, 6]);
-    expect(pctPlanForRun([2, 3, 4, 5], 200).depths).toEqual([3, 4, 5, 6, 7]);
+    expect(pctPlanForRun([2, 3, 4, 5], 200).depths).toEqual([2, 3, 4, 5, 6, 7]);
   });
 
   it('property: the level never falls as the run index grows, and rises by one at each doubling', () => {
