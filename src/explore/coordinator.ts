@@ -102,16 +102,31 @@ export interface SearchSummary {
   readonly durationMs: number;
   /** For the `exhaustive` strategy: the schedule spaces covered, summed over the runs done. */
   readonly exploration?: SearchExploration;
+  /** For the `pct` strategy: how many of the runs done used each depth (PCT deepens over runs). */
+  readonly pctDepths?: readonly PctDepthRuns[];
+}
+
+export interface PctDepthRuns {
+  /** A PCT depth, or `random`: scheduled uniformly at random (PCT's unbounded depth). */
+  readonly depth: number | 'random';
+  readonly runs: number;
 }
 
 export interface SearchExploration {
   readonly preemptionBound: number;
   readonly delayBound?: number;
   readonly maxExecutions: number;
-  /** Runs whose every schedule within the bound was tried. */
+  /** Runs after whose slice their world's every schedule within the bounds had been tried. */
   readonly runsExhausted: number;
+  /** Distinct worlds explored: runs that were the first of their world. */
+  readonly worlds: number;
+  /** Worlds whose bounded schedule space was exhausted by one of the runs done. */
+  readonly worldsExhausted: number;
+  /** Executions of the runs' own slices. */
   readonly executions: number;
   readonly pruned: number;
+  /** Executions spent re-walking earlier slices in other processes (cost only; see world-walks.ts). */
+  readonly catchUpExecutions: number;
 }
 
 /** A bad combination of search options (a programming error of the caller). */
@@ -146,7 +161,8 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
   const cursor = new RunCursor(opts.runs ?? null, opts.shard);
   const found: FoundRecord[] = [];
   const coverage: CoverageTable = {};
-  const explored = { runsExhausted: 0, executions: 0, pruned: 0 };
+  const explored = { runsExhausted: 0, worlds: 0, worldsExhausted: 0, executions: 0, pruned: 0, catchUpExecutions: 0 };
+  const depthRuns = new Map<number | 'random', number>();
   let done = 0;
   let timeUp = false;
   const record = (run: number, o: RunOutcome) => {
@@ -156,8 +172,12 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
     if (o.exploration) {
       explored.executions += o.exploration.executions;
       explored.pruned += o.exploration.pruned;
+      explored.catchUpExecutions += o.exploration.catchUpExecutions;
       if (o.exploration.exhausted) explored.runsExhausted++;
+      if (o.exploration.slice === 0) explored.worlds++;
+      if (o.exploration.finishedWorld) explored.worldsExhausted++;
     }
+    if (o.pctDepth !== undefined) depthRuns.set(o.pctDepth, (depthRuns.get(o.pctDepth) ?? 0) + 1);
     opts.onRun?.(run, o.found);
   };
   const foundEnough = () => found.length > 0 && !opts.keepGoing;
@@ -198,7 +218,19 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
     stoppedBy: findings.length > 0 && !opts.keepGoing ? 'finding' : timeUp ? 'time' : 'runs',
     durationMs: opts.clock() - started,
     ...(opts.strategy === 'exhaustive' ? { exploration: { ...limitsOf(opts), ...explored } } : {}),
+    ...(opts.strategy === 'pct'
+      ? {
+          pctDepths: [...depthRuns]
+            .sort((a, b) => depthOrder(a[0]) - depthOrder(b[0]))
+            .map(([depth, runs]) => ({ depth, runs })),
+        }
+      : {}),
   };
+}
+
+/** Depths in increasing order, the unbounded one last. */
+function depthOrder(d: number | 'random'): number {
+  return d === 'random' ? Number.POSITIVE_INFINITY : d;
 }
 
 function limitsOf(opts: SearchOptions): ExhaustiveLimits {

@@ -19,12 +19,14 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { codeHash } from './code-hash.js';
 import { exploreExhaustively } from './exhaustive.js';
+import { fewestPreemptions } from './fewest-preemptions.js';
 import { REPLAY_FORMAT, type ReplayFile, serializeReplay } from './replay-file.js';
 import { executeRun, type RunInput, type RunReport } from './run.js';
 import { runArbitrary } from './run-arbitrary.js';
 import { scenarioHash } from './scenario-hash.js';
-import { type Schedule, scheduleArbitrary } from './schedule.js';
+import { pctPlanForRun, type Schedule, scheduleArbitrary } from './schedule.js';
 import { callScenario, ScenarioCodeError, userArbitrary } from './user-code.js';
+import { type GeneratedWorld, WorldWalks, worldSeed } from './world-walks.js';
 
 export type SearchStrategy = 'random' | 'pct' | 'swarm' | 'exhaustive';
 export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['random', 'pct', 'swarm', 'exhaustive'];
@@ -88,14 +90,6 @@ export interface FoundRecord {
   readonly unshrunk?: string;
 }
 
-/**
- * Executions spent, after shrinking, on looking for a schedule of the shrunk parameters with
- * fewer preemptions (delay and context bounding, see `fewestPreemptions`).
- */
-const PREEMPTION_SEARCH_EXECUTIONS = 1_500;
-/** Bounds the budget above is shared between at most (0, 1, 2, 3), two passes each. */
-const PREEMPTION_SEARCH_BOUNDS = 4;
-
 /** Executions a search spends on shrinking one finding at most (see `searchRun`). */
 const SHRINK_EXECUTION_BUDGET = 20_000;
 
@@ -114,10 +108,10 @@ export function runSeed(seed: number, run: number): number {
 
 type Generated = [Schedule, number, [readonly string[], unknown, FaultPlan]];
 
-function arbitraryFor(spec: RunSpec): fc.Arbitrary<Generated> {
+function arbitraryFor(spec: RunSpec, run: number): fc.Arbitrary<Generated> {
   const sc = spec.scenario;
   const kind = spec.strategy === 'pct' ? 'pct' : spec.strategy === 'exhaustive' ? 'choices' : 'random';
-  const schedule = scheduleArbitrary({ kind, depths: sc.pctDepths });
+  const schedule = scheduleArbitrary({ kind, ...pctPlanForRun(sc.pctDepths, run) });
   // The kernel seed drives workload, jitter and fault draws; shrinking it means nothing.
   const seed = fc.noShrink(fc.integer({ min: 0, max: 0x7fffffff }));
   const world =
@@ -130,7 +124,41 @@ function arbitraryFor(spec: RunSpec): fc.Arbitrary<Generated> {
           const on = new Set(sc.features);
           return fc.tuple(fc.constant(sc.features), ...worldArbitraries(sc, on));
         })();
-  return runArbitrary(schedule, seed, world);
+  const generated = runArbitrary(schedule, seed, world);
+  // Exhaustive search walks a world across runs: its kernel seed belongs to the world (see
+  // world-walks.ts). The mapping keeps the schedule object, which shrinking tracks by identity.
+  return spec.strategy === 'exhaustive'
+    ? generated.map(([s, , w]): Generated => [s, worldSeed(w as GeneratedWorld), w])
+    : generated;
+}
+
+/** The world run `run` of a search generates (parameters only, nothing is executed). */
+function worldOfRun(spec: RunSpec, run: number): GeneratedWorld {
+  const [g] = fc.sample(arbitraryFor(spec, run), { seed: runSeed(spec.seed, run), numRuns: 1 });
+  return (g as Generated)[2] as GeneratedWorld;
+}
+
+/**
+ * The world walks of a search, one set per search and thread: a memo that saves re-walking a
+ * world's earlier slices (results never depend on it). Keyed by the spec object, which a search
+ * (or a worker) creates once.
+ */
+const walksBySpec = new WeakMap<RunSpec, WorldWalks<unknown>>();
+
+function worldWalksOf(spec: RunSpec): WorldWalks<unknown> {
+  let w = walksBySpec.get(spec);
+  if (!w) {
+    const limits = spec.exhaustive ?? DEFAULT_EXHAUSTIVE_LIMITS;
+    w = new WorldWalks({
+      scenario: spec.scenario,
+      mutants: spec.mutants,
+      bounds: { preemptionBound: limits.preemptionBound, delayBound: limits.delayBound, reduction: true },
+      sliceExecutions: limits.maxExecutions,
+      worldOfRun: (run) => worldOfRun(spec, run),
+    });
+    walksBySpec.set(spec, w);
+  }
+  return w;
 }
 
 /** The scenario's parameter and fault arbitraries, their errors turned into the scenario's. */
@@ -203,16 +231,31 @@ export interface RunOutcome {
   readonly found: FoundRecord | null;
   /** Coverage of the generated run itself (not of the runs tried while shrinking). */
   readonly coverage: readonly ModelCoverage[];
-  /** For the `exhaustive` strategy: how much of the run's schedule space was covered. */
+  /** For the `exhaustive` strategy: how much of the run's world's schedule space was covered. */
   readonly exploration?: RunExploration;
+  /** For the `pct` strategy: the run's PCT depth, or `random` for a uniformly random schedule. */
+  readonly pctDepth?: number | 'random';
 }
 
 export interface RunExploration {
+  /** Executions of this run's own slice of its world's walk. */
   readonly executions: number;
-  /** Every schedule within the preemption bound was tried (up to sleep-set reduction). */
+  /**
+   * Every schedule of the run's world within the bounds had been tried when its slice ended
+   * (up to sleep-set reduction), by this run or earlier runs of the same world.
+   */
   readonly exhausted: boolean;
-  /** Alternatives skipped by the reduction. */
+  /** Alternatives skipped by the reduction in this run's slice. */
   readonly pruned: number;
+  /** The slice's index in its world's walk: 0 for the first run of a world. */
+  readonly slice: number;
+  /** This run's slice is the one that finished its world's space. */
+  readonly finishedWorld: boolean;
+  /**
+   * Executions spent walking earlier slices of the world again because this process had not
+   * walked them (a cost of spreading one world over several workers or shards, not a result).
+   */
+  readonly catchUpExecutions: number;
 }
 
 /**
@@ -243,10 +286,11 @@ function runAndShrink(spec: RunSpec, run: number): RunOutcome {
   // Executions spent on shrinking candidates; past the budget every candidate counts as
   // passing, so shrinking ends at the same counterexample on a fast or a slow machine.
   let shrinkExecutions = 0;
+  let pctDepth: number | 'random' | undefined;
   // An error that is not a finding (the scenario's code threw, or the harness failed) must end
   // the run as it is: fast-check would take it for a failing property and shrink it.
   let escaped: { readonly error: unknown } | null = null;
-  const property = fc.property(arbitraryFor(spec), (g) => {
+  const property = fc.property(arbitraryFor(spec, run), (g) => {
     if (escaped) return true;
     try {
       return runOnce(g);
@@ -281,11 +325,22 @@ function runAndShrink(spec: RunSpec, run: number): RunOutcome {
       return x;
     };
     let report: RunReport;
+    if (target === null && spec.strategy === 'pct') pctDepth ??= schedule.kind === 'pct' ? schedule.depth : 'random';
     if (spec.strategy === 'exhaustive' && target === null) {
-      // The generated run: every schedule within the bound, until one fails.
-      const x = explore(limits.maxExecutions);
-      exploration ??= { executions: x.executions, exhausted: x.exhausted, pruned: x.pruned };
-      coverage ??= x.coverage;
+      // The generated run: its slice of its world's walk, until a schedule fails.
+      const x = worldWalksOf(spec).runSlice(run, g[2] as GeneratedWorld, (input, own) => {
+        watch?.beat();
+        if (own) watch?.executing(input);
+      });
+      exploration ??= {
+        executions: x.executions,
+        exhausted: x.exhausted,
+        pruned: x.pruned,
+        slice: x.slice,
+        finishedWorld: x.finishedWorld,
+        catchUpExecutions: x.catchUpExecutions,
+      };
+      coverage ??= Object.entries(x.coverage).map(([model, transitions]) => ({ model, transitions }));
       if (!x.failure) return true;
       report = x.failure;
     } else {
@@ -325,59 +380,34 @@ function runAndShrink(spec: RunSpec, run: number): RunOutcome {
     markInterruptAsFailure: false,
   });
   if (escaped) throw (escaped as { readonly error: unknown }).error;
-  const extra = exploration ? { exploration } : {};
+  const extra = { ...(exploration ? { exploration } : {}), ...(pctDepth !== undefined ? { pctDepth } : {}) };
   if (!details.failed || !details.counterexample) return { found: null, coverage: coverage ?? [], ...extra };
   const [shrunk] = details.counterexample;
-  const g = fewestPreemptions(spec, shrunk, target as unknown as { kind: string; property: string });
+  const g = withFewestPreemptions(spec, shrunk, target as unknown as { kind: string; property: string });
   const { replay, finding } = makeReplay(spec, run, g, true);
   if (path) writeFileAtomic(path, serializeReplay(replay));
   return { found: { run, finding, replay, replayPath: path }, coverage: coverage ?? [], ...extra };
 }
 
-/**
- * Shrinking removes preemptions one at a time and can stop at a local minimum: a schedule where
- * no single preemption can go, though a different schedule needs fewer. With parameters and
- * faults already small, bounded exhaustive exploration finds a failing schedule with fewer
- * preemptions (up to the reduction and the execution budget). At each bound b = 0, 1, 2... it
- * tries two passes:
- *
- * - delay bounding: at most b choices other than the default, preemptive or not. It covers
- *   every schedule a step or two away from the default one in a few hundred executions, and
- *   most ordering bugs need no more;
- * - context bounding: at most b preemptions, every choice at a blocking point free, for bugs
- *   that need few preemptions but many such choices.
- */
-function fewestPreemptions(spec: RunSpec, g: Generated, target: { kind: string; property: string }): Generated {
+/** The shrunk counterexample with its schedule replaced by one with the fewest preemptions found. */
+function withFewestPreemptions(spec: RunSpec, g: Generated, bug: { kind: string; property: string }): Generated {
   const [schedule, seed, world] = g;
   const [, params, faults] = world;
   spec.watch?.beat();
-  const current = executeRun(
-    spec.scenario,
-    { seed, params, faults, schedule },
-    { mutants: spec.mutants, trace: 'hash', replayChoices: schedule.recorded },
-  ).result.preemptions;
-  const bounds = Math.min(current, PREEMPTION_SEARCH_BOUNDS);
-  const passes: { preemptionBound: number; delayBound?: number }[] = [];
-  for (let b = 0; b < bounds; b++) passes.push({ preemptionBound: b, delayBound: b }, { preemptionBound: b });
-  let budget = PREEMPTION_SEARCH_EXECUTIONS;
-  for (const [i, pass] of passes.entries()) {
-    if (budget <= 0) break;
-    // Each pass gets a share of what is left: a space too large to finish at one bound must not
-    // use up the budget before the next, whose depth-first search often fails within a few runs,
-    // and what a pass that finishes early leaves goes to the passes after it.
-    const share = Math.ceil(budget / (passes.length - i));
-    const x = exploreExhaustively(spec.scenario, { seed, params, faults }, spec.mutants, {
-      ...pass,
-      maxExecutions: share,
-      reduction: true,
-      beforeExecution: () => spec.watch?.beat(),
-    });
-    budget -= x.executions;
-    const f = x.failure?.finding;
-    if (x.failure && f && f.kind === target.kind && f.property === target.property) {
-      const choices = x.failure.result.choices;
-      return [{ kind: 'choices', choices, recorded: choices }, seed, world];
-    }
-  }
-  return g;
+  const choices =
+    schedule.recorded ??
+    executeRun(spec.scenario, { seed, params, faults, schedule }, { mutants: spec.mutants, trace: 'hash' }).result
+      .choices;
+  const best = fewestPreemptions({
+    scenario: spec.scenario,
+    mutants: spec.mutants,
+    seed,
+    params,
+    faults,
+    choices,
+    bug,
+    beforeExecution: () => spec.watch?.beat(),
+  });
+  if (best.choices === choices) return g;
+  return [{ kind: 'choices', choices: best.choices, recorded: best.choices }, seed, world];
 }

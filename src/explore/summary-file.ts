@@ -34,9 +34,15 @@ const explorationSchema = z.strictObject({
   delayBound: count.optional(),
   maxExecutions: count,
   runsExhausted: count,
+  worlds: count,
+  worldsExhausted: count,
   executions: count,
   pruned: count,
+  catchUpExecutions: count,
 });
+
+const pctDepthsSchema = z.array(z.strictObject({ depth: z.union([count, z.literal('random')]), runs: count }));
+type PctDepths = z.infer<typeof pctDepthsSchema>;
 
 export const summaryFileSchema = z
   .strictObject({
@@ -56,6 +62,7 @@ export const summaryFileSchema = z
     stoppedBy: z.enum(['runs', 'finding', 'time']),
     durationMs: z.number().nonnegative(),
     exploration: explorationSchema.optional(),
+    pctDepths: pctDepthsSchema.optional(),
     // Written by `gnt-sim merge`:
     merged: count.optional(),
     missingShards: z.array(z.string()).optional(),
@@ -211,14 +218,27 @@ export function mergeSummaries(parts: readonly { path: string; summary: SummaryF
           exploration: {
             ...s0.exploration,
             runsExhausted: xs.reduce((n, x) => n + x.runsExhausted, 0),
+            // A world's first run and the run that finished it each belong to one shard: sums are exact.
+            worlds: xs.reduce((n, x) => n + x.worlds, 0),
+            worldsExhausted: xs.reduce((n, x) => n + x.worldsExhausted, 0),
             executions: xs.reduce((n, x) => n + x.executions, 0),
             pruned: xs.reduce((n, x) => n + x.pruned, 0),
+            catchUpExecutions: xs.reduce((n, x) => n + x.catchUpExecutions, 0),
           },
         }
       : {}),
+    ...(s0.pctDepths ? { pctDepths: mergePctDepths(parts.map((p) => p.summary.pctDepths ?? [])) } : {}),
     merged: parts.length,
     ...(missing.length > 0 ? { missingShards: missing } : {}),
     checkedPrefix: prefix,
     ...(note ? { note } : {}),
   };
+}
+
+/** The runs each PCT depth took, summed over shards, shallow depths first and `random` last. */
+function mergePctDepths(parts: readonly PctDepths[]): PctDepths {
+  const runs = new Map<number | 'random', number>();
+  for (const p of parts) for (const d of p) runs.set(d.depth, (runs.get(d.depth) ?? 0) + d.runs);
+  const order = (d: number | 'random') => (d === 'random' ? Number.POSITIVE_INFINITY : d);
+  return [...runs].sort((a, b) => order(a[0]) - order(b[0])).map(([depth, n]) => ({ depth, runs: n }));
 }

@@ -4,7 +4,7 @@
  */
 import { type Budget, Kernel, type RunResult } from './kernel.js';
 import type { RngRoot } from './rng.js';
-import { choices, fifo, pct, random, replay, roundRobin, type Strategy } from './strategy.js';
+import { choices, fifo, follow, pct, random, replay, roundRobin, type Strategy } from './strategy.js';
 import type { TraceMode } from './trace.js';
 
 /** A strategy as data, so it can be stored in a replay file. */
@@ -15,7 +15,9 @@ export type StrategySpec =
   | { readonly kind: 'random'; readonly salt?: number }
   | { readonly kind: 'pct'; readonly depth: number; readonly kHint?: number; readonly salt?: number }
   | { readonly kind: 'choices'; readonly choices: readonly number[]; readonly fallback?: 'fifo' | 'random' }
-  | { readonly kind: 'replay'; readonly choices: readonly number[] };
+  | { readonly kind: 'replay'; readonly choices: readonly number[] }
+  /** Thread ids to run, one per decision (see `follow`). */
+  | { readonly kind: 'follow'; readonly threads: readonly number[] };
 
 function scheduleStream(salt: number | undefined): string {
   return salt ? `schedule/${salt}` : 'schedule';
@@ -36,6 +38,8 @@ export function strategyFromSpec(spec: StrategySpec, rng: RngRoot): Strategy {
       return choices(spec.choices, { fallback: spec.fallback, rng: rng.stream('schedule') });
     case 'replay':
       return replay(spec.choices);
+    case 'follow':
+      return follow(spec.threads);
   }
 }
 

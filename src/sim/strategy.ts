@@ -116,6 +116,40 @@ export function replay(list: readonly number[]): Strategy {
   };
 }
 
+export interface FollowOptions {
+  /** How far ahead in the list to look for a runnable thread before falling back to choice 0. */
+  readonly lookahead?: number;
+}
+
+/**
+ * Follows a list of thread ids, one per decision: at each decision it runs the first thread of
+ * the list (from where it got to, looking at most `lookahead` entries ahead) that is runnable,
+ * and moves past it; when none is, the default (choice 0, no preemption) without moving.
+ *
+ * Thread identities survive a change of the schedule where choice indices do not: an index
+ * names a position in the options, and one preemption fewer early in a run reorders the options
+ * of every later decision. Shrinking uses this to rebuild an interleaving with one block of a
+ * thread moved (`fewest-preemptions.ts`); the run records its choices, which replay it exactly.
+ */
+export function follow(threads: readonly number[], opts: FollowOptions = {}): Strategy {
+  const lookahead = opts.lookahead ?? 4;
+  let next = 0;
+  return {
+    name: 'follow',
+    choose(d) {
+      const end = Math.min(threads.length, next + lookahead);
+      for (let q = next; q < end; q++) {
+        const i = d.options.findIndex((t) => t.id === threads[q]);
+        if (i >= 0) {
+          next = q + 1;
+          return i;
+        }
+      }
+      return 0;
+    },
+  };
+}
+
 export interface PctOptions {
   /** Bug depth d >= 1: d-1 priority change points. */
   readonly depth: number;

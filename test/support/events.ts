@@ -18,6 +18,9 @@ declare module '../../src/sim/ports.js' {
     'cell.write': [];
     /** A hostile fixture scenario's event, which its checker throws on. */
     'fixture.event': [detail: string];
+    /** The lock-cycle tests' minimal lock (`lock-cycles.ts`), subject the lock: taken, released. */
+    'mini.take': [who: string, mode: 'shared' | 'exclusive'];
+    'mini.release': [who: string];
     /** A test's free-form detail. */
     'test.detail': [detail: string];
   }

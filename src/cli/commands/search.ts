@@ -179,10 +179,13 @@ function printSummary(
   const x = s.exploration;
   if (x) {
     out.line(
-      `exhaustive: ${x.runsExhausted} of ${s.runsDone} runs had every schedule with at most ` +
-        `${boundsText(x)} tried (${x.executions} executions, ${x.pruned} alternatives pruned ` +
-        'by sleep sets)',
+      `exhaustive: ${x.worldsExhausted} of ${x.worlds} worlds had every schedule with at most ` +
+        `${boundsText(x)} tried (${x.executions} executions over ${s.runsDone} runs, ` +
+        `${x.pruned} alternatives pruned by sleep sets)`,
     );
+  }
+  if (s.pctDepths && s.pctDepths.length > 0) {
+    out.line(`pct depths (runs): ${s.pctDepths.map((d) => `${d.depth} (${d.runs})`).join(', ')}`);
   }
   const stopped = s.stoppedBy === 'time' ? '; time is up' : '';
   if (s.findings.length === 0) {

@@ -5,6 +5,7 @@ import { search } from '../../../src/explore/coordinator.js';
 import { exploreExhaustively } from '../../../src/explore/exhaustive.js';
 import { MutantSet } from '../../../src/mutants/registry.js';
 import { orderedPhilosophers, philosophers } from '../../support/fixture-scenarios.js';
+import { cycleOfDepth, scenarioOf } from '../../support/lock-cycles.js';
 
 /** Each thread is a list of steps; a step is a non-atomic update of one shared cell. */
 type Program = readonly (readonly number[])[];
@@ -133,6 +134,47 @@ describe('exhaustive exploration', () => {
       }),
       { numRuns: 60, seed: 11 },
     );
+  });
+
+  it('property: under a preemption bound, the reduction reaches every final state the full search reaches within that bound', () => {
+    // Plain sleep sets are unsound under a bound (the equivalent schedule they count on may need
+    // more preemptions); the bound-safe rule keeps them sound.
+    fc.assert(
+      fc.property(programArb, fc.integer({ min: 0, max: 2 }), (program, bound) => {
+        const full: string[] = [];
+        const reduced: string[] = [];
+        const opts = { preemptionBound: bound, maxExecutions: 5_000 };
+        const a = exploreExhaustively(cellsScenario(program, full), input(program), MutantSet.none, {
+          ...opts,
+          reduction: false,
+        });
+        const b = exploreExhaustively(cellsScenario(program, reduced), input(program), MutantSet.none, {
+          ...opts,
+          reduction: true,
+        });
+        expect(a.exhausted && b.exhausted).toBe(true);
+        expect([...new Set(reduced)].sort()).toEqual([...new Set(full)].sort());
+        expect(b.executions).toBeLessThanOrEqual(a.executions);
+      }),
+      { numRuns: 80, seed: 13 },
+    );
+  });
+
+  it('under a preemption bound of 1 it finds a three-job lock cycle that needs one preemption, with the reduction on', () => {
+    // Plain sleep sets missed this one at bound 1: they pruned the only schedules with one
+    // preemption, counting on equivalents that need two.
+    const r = exploreExhaustively(
+      scenarioOf(cycleOfDepth(1), 'mini'),
+      { seed: 1, params: null, faults: {} },
+      MutantSet.none,
+      {
+        preemptionBound: 1,
+        maxExecutions: 1_000,
+        reduction: true,
+      },
+    );
+    expect(r.failure?.finding?.kind).toBe('deadlock');
+    expect(r.failure?.result.preemptions).toBe(1);
   });
 
   /** The schedules (choice lists) an exploration runs, as strings. */
