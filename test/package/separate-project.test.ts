@@ -103,16 +103,19 @@ describe('a separate project with gnt-sim installed from its tarball', () => {
   });
 
   it("runs the README's search command on the README's scenario file", () => {
-    const [command = '', header, verdict = '', report = ''] = searchExample.trim().split('\n');
+    const [command = '', header, depths = '', verdict = '', report = ''] = searchExample.trim().split('\n');
     expect(command).toBe('$ npx gnt-sim search my-scenario --scenario-file ./my-scenario.ts --runs 50');
     const r = run(app, 'npx', argv(command));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe(header);
+    // PCT deepens over runs: the summary says how many runs each depth took (the README elides them).
+    expect(depths).toBe('pct depths (runs): 1 (…), 2 (…), 3 (…)');
+    expect(lines[1]).toMatch(/^pct depths \(runs\): 1 \(\d+\), 2 \(\d+\), 3 \(\d+\)$/);
     // Only the rate and the output directory's time stamp differ from run to run.
-    expect(lines[1]).toMatch(new RegExp(`^${verdict.replace(/\(.*\)/, '').replace(/[.*+?()[\]]/g, '\\$&')}\\(`));
-    expect(lines[2]).toMatch(/^report: reports\/my-scenario\/\d{8}-\d{6}\/index\.html$/);
+    expect(lines[2]).toMatch(new RegExp(`^${verdict.replace(/\(.*\)/, '').replace(/[.*+?()[\]]/g, '\\$&')}\\(`));
+    expect(lines[3]).toMatch(/^report: reports\/my-scenario\/\d{8}-\d{6}\/index\.html$/);
     expect(report).toMatch(/^report: reports\/my-scenario\/\d{8}-\d{6}\/index\.html$/);
   });
 
@@ -120,7 +123,7 @@ describe('a separate project with gnt-sim installed from its tarball', () => {
     const r = gntSim(app, ...argv(searchExample.split('\n')[0] ?? '').slice(2), '--workers', '2');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/workers 2, mutants none\nno finding in 50 runs \(/);
+    expect(r.stdout).toMatch(/workers 2, mutants none\npct depths \(runs\): [^\n]*\nno finding in 50 runs \(/);
   });
 
   it("passes the README's vitest file with the project's own vitest", () => {
@@ -181,13 +184,14 @@ describe('a separate project with gnt-sim installed from its tarball', () => {
   });
 
   it("runs the README's command on its fault-adding scenario file, which draws, applies and describes the new fault", () => {
-    const [command = '', header = '', verdict = ''] = faultExample.trim().split('\n');
-    expect(command).toBe('$ npx gnt-sim search stalled-writer --scenario-file my-faults.mts --runs 50 | head -2');
+    const [command = '', header = '', , verdict = ''] = faultExample.trim().split('\n');
+    expect(command).toBe('$ npx gnt-sim search stalled-writer --scenario-file my-faults.mts --runs 50 | head -3');
     const r = run(app, 'sh', ['-c', command.replace(/^\$ /, '')]);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(header);
     expect(verdict).toMatch(/^no finding in 50 runs \(/);
-    expect(lines[1]).toMatch(/^no finding in 50 runs \(/);
+    expect(lines[1]).toMatch(/^pct depths \(runs\): /);
+    expect(lines[2]).toMatch(/^no finding in 50 runs \(/);
     // The one registration gives the scenario its swarm feature and the fault its description.
     writeFileSync(
       join(app, 'inspect-faults.mts'),
